@@ -1,0 +1,203 @@
+//! Auth rules as small types that parse their input. Compiled into both the
+//! server and the WASM bundle, so a rule is written once and the browser can
+//! show the same message the server would give.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// Which form field a validation error belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Field {
+    Email,
+    Password,
+}
+
+/// A rule a piece of input broke, in words a person understands.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Invalid {
+    pub field: Field,
+    pub message: &'static str,
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.message)
+    }
+}
+
+/// A syntactically plausible email address, trimmed and lower-cased so that
+/// `Ann@Example.com` and `ann@example.com` are one account.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct Email(String);
+
+impl Email {
+    /// RFC 5321 caps a forward path at 254 octets.
+    pub const MAX_LEN: usize = 254;
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let invalid = |message| Invalid { field: Field::Email, message };
+        let email = input.trim();
+        if email.is_empty() {
+            return Err(invalid("Enter your email address."));
+        }
+        if email.len() > Self::MAX_LEN {
+            return Err(invalid("That email address is too long."));
+        }
+        let Some((local, domain)) = email.rsplit_once('@') else {
+            return Err(invalid("Enter an email address like name@example.com."));
+        };
+        let plausible_domain = domain.contains('.')
+            && !domain.starts_with('.')
+            && !domain.ends_with('.')
+            && !domain.contains("..")
+            && domain
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '-' || c == '.');
+        if local.is_empty()
+            || local.len() > 64
+            || local.contains('@')
+            || email.chars().any(|c| c.is_whitespace() || c.is_control())
+            || !plausible_domain
+        {
+            return Err(invalid("Enter an email address like name@example.com."));
+        }
+        Ok(Self(email.to_lowercase()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Email {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A password that meets the sign-up rules: 8 to 128 characters, any
+/// Unicode, taken exactly as typed (never trimmed, normalised or truncated),
+/// and no composition rules (NIST SP 800-63B).
+#[derive(Clone, PartialEq, Eq)]
+pub struct Password(String);
+
+impl Password {
+    pub const MIN_CHARS: usize = 8;
+    pub const MAX_CHARS: usize = 128;
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let invalid = |message| Invalid { field: Field::Password, message };
+        let chars = input.chars().count();
+        if chars < Self::MIN_CHARS {
+            return Err(invalid("Use at least 8 characters for your password."));
+        }
+        if chars > Self::MAX_CHARS {
+            return Err(invalid("Use at most 128 characters for your password."));
+        }
+        Ok(Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+// Never print a password, not even in a debug log.
+impl fmt::Debug for Password {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Password(********)")
+    }
+}
+
+/// Where to send a person after logging in: only ever a path on this site,
+/// so `?next=` can never become an open redirect.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NextPath(String);
+
+impl NextPath {
+    pub fn parse(input: &str) -> Option<Self> {
+        let local = input.starts_with('/')
+            && !input.starts_with("//")
+            && !input.starts_with("/\\")
+            && !input.chars().any(|c| c.is_control() || c == '\\');
+        local.then(|| Self(input.to_owned()))
+    }
+
+    /// The page a person lands on when `next` is absent or unsafe.
+    pub fn or_profile(input: Option<&str>) -> Self {
+        input
+            .and_then(Self::parse)
+            .unwrap_or_else(|| Self("/profile".to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// The `remember` checkbox: a browser sends `on` when ticked and nothing
+/// when not; scripts may send `true`/`1`.
+pub fn is_checked(value: Option<&str>) -> bool {
+    matches!(
+        value.map(|v| v.trim().to_ascii_lowercase()).as_deref(),
+        Some("on" | "true" | "1" | "yes")
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_trimmed_and_lowercased() {
+        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+    }
+
+    #[test]
+    fn email_rejects_what_cannot_be_an_address() {
+        for bad in ["", "   ", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
+                    "ann@exa mple.com", "ann@.example.com", "ann@example..com", "ann@example.com."] {
+            let err = Email::parse(bad).unwrap_err();
+            assert_eq!(err.field, Field::Email, "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn password_length_counts_characters_not_bytes() {
+        assert!(Password::parse("1234567").is_err());
+        assert!(Password::parse("12345678").is_ok());
+        // Seven characters, many bytes: still too short.
+        assert!(Password::parse("ééééééé").is_err());
+        // 128 four-byte characters is 512 bytes but within the limit.
+        assert!(Password::parse(&"🔑".repeat(128)).is_ok());
+        assert!(Password::parse(&"a".repeat(129)).is_err());
+    }
+
+    #[test]
+    fn password_is_kept_exactly_as_typed() {
+        let typed = "  spaces and ünïcödé  ";
+        assert_eq!(Password::parse(typed).unwrap().expose(), typed);
+        assert!(!format!("{:?}", Password::parse(typed).unwrap()).contains("spaces"));
+    }
+
+    #[test]
+    fn next_only_allows_local_paths() {
+        assert_eq!(NextPath::or_profile(Some("/sessions")).as_str(), "/sessions");
+        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "",
+                    "javascript:alert(1)", "/\tx"] {
+            assert_eq!(NextPath::or_profile(Some(bad)).as_str(), "/profile", "{bad:?}");
+        }
+        assert_eq!(NextPath::or_profile(None).as_str(), "/profile");
+    }
+
+    #[test]
+    fn remember_checkbox_values() {
+        assert!(is_checked(Some("on")));
+        assert!(is_checked(Some("true")));
+        assert!(!is_checked(Some("false")));
+        assert!(!is_checked(None));
+    }
+}

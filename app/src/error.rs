@@ -1,0 +1,127 @@
+//! The one error type every server function returns. It travels as JSON
+//! (`{"code": "...", "message": "...", "field": "..."}`) to scripts and to
+//! the hydrated client, and inside the redirect URL for forms posted
+//! without JavaScript.
+
+use crate::domain::{Field, Invalid};
+use serde::{Deserialize, Serialize};
+use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
+use server_fn::error::ServerFnErrorErr;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 422: a field broke a rule, or the request could not be read.
+    Invalid,
+    /// 409
+    EmailTaken,
+    /// 401, the same whether or not the email exists.
+    BadCredentials,
+    /// 401: not signed in.
+    Unauthorized,
+    /// 503: the database or session store did not answer.
+    Unavailable,
+    /// The browser could not reach the server (client side only).
+    Network,
+}
+
+impl ErrorCode {
+    pub fn status(self) -> u16 {
+        match self {
+            Self::Invalid => 422,
+            Self::EmailTaken => 409,
+            Self::BadCredentials | Self::Unauthorized => 401,
+            Self::Unavailable | Self::Network => 503,
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub field: Option<Field>,
+    /// The email as typed, so a form posted without JavaScript can show it
+    /// again. Only ever set on that path: JSON bodies stay identical for a
+    /// known and an unknown email.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+}
+
+impl ApiError {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), field: None, email: None }
+    }
+
+    pub fn invalid(field: Option<Field>, message: impl Into<String>) -> Self {
+        Self { field, ..Self::new(ErrorCode::Invalid, message) }
+    }
+
+    pub fn email_taken() -> Self {
+        Self {
+            field: Some(Field::Email),
+            ..Self::new(
+                ErrorCode::EmailTaken,
+                "An account with this email already exists. Log in instead?",
+            )
+        }
+    }
+
+    pub fn bad_credentials() -> Self {
+        Self::new(ErrorCode::BadCredentials, "That email and password don't match an account.")
+    }
+
+    pub fn unauthorized() -> Self {
+        Self::new(ErrorCode::Unauthorized, "Please log in to continue.")
+    }
+
+    pub fn unavailable() -> Self {
+        Self::new(
+            ErrorCode::Unavailable,
+            "Gatehouse can't reach its database right now. Please try again in a moment.",
+        )
+    }
+
+    pub fn with_email(mut self, email: &str) -> Self {
+        self.email = Some(email.to_owned());
+        self
+    }
+
+    /// The message to show next to `field`, if this error belongs there.
+    pub fn for_field(&self, field: Field) -> Option<&str> {
+        (self.field == Some(field)).then_some(self.message.as_str())
+    }
+}
+
+impl From<Invalid> for ApiError {
+    fn from(err: Invalid) -> Self {
+        Self::invalid(Some(err.field), err.message)
+    }
+}
+
+impl FromServerFnError for ApiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        match value {
+            // The body could not be read as the function's arguments: a
+            // missing or malformed field is the caller's mistake, not ours.
+            ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
+                Self::invalid(None, format!("The request could not be read: {msg}"))
+            }
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::new(
+                ErrorCode::Network,
+                "Could not reach Gatehouse. Check your connection and try again.",
+            ),
+            other => Self::new(ErrorCode::Unavailable, other.to_string()),
+        }
+    }
+}
+
+impl From<ServerFnError> for ApiError {
+    fn from(err: ServerFnError) -> Self {
+        Self::new(ErrorCode::Unavailable, err.to_string())
+    }
+}

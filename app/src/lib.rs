@@ -1,0 +1,96 @@
+//! Gatehouse's UI and API: components, routes and server functions, shared
+//! by the server (feature `ssr`) and the browser (feature `hydrate`).
+
+pub mod api;
+pub mod domain;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use api::{Login, Logout, Signup, User};
+use error::ApiError;
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The auth actions and the signed-in user, shared by every page. The user
+/// is fetched again whenever one of the actions completes.
+#[derive(Clone, Copy)]
+pub struct Auth {
+    pub signup: ServerAction<Signup>,
+    pub login: ServerAction<Login>,
+    pub logout: ServerAction<Logout>,
+    pub user: Resource<Result<User, ApiError>>,
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    view! {
+        <Stylesheet id="leptos" href="/pkg/gatehouse.css"/>
+        <Title text="Gatehouse"/>
+        <Router>
+            <Layout/>
+        </Router>
+    }
+}
+
+/// Inside the router, so the actions pick up an error a form posted without
+/// JavaScript was redirected back with (`?__err=`).
+#[component]
+fn Layout() -> impl IntoView {
+    let signup = ServerAction::<Signup>::new();
+    let login = ServerAction::<Login>::new();
+    let logout = ServerAction::<Logout>::new();
+    let user = Resource::new(
+        move || (signup.version().get(), login.version().get(), logout.version().get()),
+        |_| api::me(),
+    );
+    provide_context(Auth { signup, login, logout, user });
+
+    // Effects run only in the browser, once hydration is done: tests (and
+    // styles) can tell a hydrated page from server-rendered HTML.
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "");
+        }
+    });
+
+    // Every route renders completely on the server before it is sent, so
+    // a browser with JavaScript off sees the whole page.
+    view! {
+        <pages::Header/>
+        <main>
+            <Routes fallback=pages::NotFound>
+                <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
+                <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async/>
+                <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
+                <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async/>
+            </Routes>
+        </main>
+    }
+}

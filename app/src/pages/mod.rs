@@ -1,0 +1,74 @@
+//! The pages and the pieces they share.
+
+mod auth_forms;
+mod home;
+mod profile;
+
+pub use auth_forms::{LoginPage, SignupPage};
+pub use home::HomePage;
+pub use profile::ProfilePage;
+
+use crate::{error::ApiError, Auth};
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+/// The app's name and, when signed in, the email and the logout button.
+#[component]
+pub fn Header() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <header class="site-header">
+            <A href="/" attr:class="brand">"Gatehouse"</A>
+            <nav aria-label="Account">
+                <Transition fallback=|| ()>
+                    {move || Suspend::new(async move {
+                        match auth.user.await {
+                            Ok(user) => view! {
+                                <span class="who" data-testid="header-email">{user.email}</span>
+                                <LogoutButton/>
+                            }.into_any(),
+                            Err(_) => view! {
+                                <A href="/login">"Log in"</A>
+                                <A href="/signup" attr:class="button">"Sign up"</A>
+                            }.into_any(),
+                        }
+                    })}
+                </Transition>
+            </nav>
+        </header>
+    }
+}
+
+/// A form POST, so it works without JavaScript and can't be triggered by a
+/// link or an image.
+#[component]
+pub fn LogoutButton() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    view! {
+        <ActionForm action=auth.logout attr:class="logout">
+            <button type="submit" class="secondary">"Log out"</button>
+        </ActionForm>
+    }
+}
+
+/// An error that belongs to the form as a whole, announced to screen readers.
+#[component]
+pub fn FormError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <div class="form-error" role="alert" aria-live="polite">
+            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <p>{e.message}</p> })}
+        </div>
+    }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(axum::http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <h1>"Page not found"</h1>
+        <p>"There's nothing at this address. " <A href="/">"Go to the start page"</A></p>
+    }
+}

@@ -1,0 +1,76 @@
+import { expect, test } from "@playwright/test";
+import {
+  expectSameDocument,
+  markDocument,
+  PASSWORD,
+  signUp,
+  uniqueEmail,
+  visit,
+} from "./helpers";
+
+// Every test runs twice: in the "js" project (hydrated WASM) and in the
+// "no-js" project (plain HTML forms and redirects).
+
+test("sign up lands on the profile, log out, log in again", async ({ page }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  await expect(page.getByTestId("header-email")).toHaveText(email);
+
+  await markDocument(page);
+  await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByRole("link", { name: "Sign up" })).toBeVisible();
+  await expectSameDocument(page, testInfo);
+
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await markDocument(page);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+  await expectSameDocument(page, testInfo);
+});
+
+test("the profile is protected and login returns to it", async ({ page, context }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+  expect((await context.cookies()).length).toBe(0);
+
+  if (testInfo.project.name === "js") {
+    await expect(page.locator("body[data-hydrated]")).toBeAttached();
+  }
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+});
+
+test("a failed login shows its error and keeps the email", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await visit(page, "/login", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await markDocument(page);
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toContainText("don't match an account");
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("autocomplete", "current-password");
+  await expectSameDocument(page, testInfo);
+});
+
+test("sign-up errors appear next to the field", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await visit(page, "/signup", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("short");
+  await page.getByRole("button", { name: "Sign up" }).click();
+  const password = page.getByLabel("Password", { exact: true });
+  await expect(password).toHaveAttribute("aria-invalid", "true");
+  await expect(page.locator("#password-error")).toContainText("at least 8 characters");
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expect(password).toHaveAttribute("autocomplete", "new-password");
+});

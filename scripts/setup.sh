@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# Installs whatever is missing to build, run and test Gatehouse, and nothing
+# that is already there: a second run takes seconds. Source it (scripts/run.sh
+# and scripts/test.sh do) so the PATH and toolchain it settles on stay set.
+#
+# Each tool is installed once per machine; see ../shared/TOOLCHAIN.md for why
+# each step is the way it is.
+
+# shellcheck shell=bash
+set -euo pipefail
+
+GATEHOUSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export GATEHOUSE_ROOT
+RUST_VERSION="1.96.0"
+CARGO_LEPTOS_VERSION="0.3.11"
+# Kept outside the clone so CI runs and fresh clones reuse one warm build.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatehouse/target}"
+STATE_DIR="$HOME/.cache/gatehouse"
+mkdir -p "$STATE_DIR" "$CARGO_TARGET_DIR"
+export PATH="$HOME/.cargo/bin:$GATEHOUSE_ROOT/end2end/node_modules/.bin:$PATH"
+
+say() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
+
+apt_updated=0
+apt_install() {
+  if [ "$apt_updated" = 0 ]; then
+    say "apt-get update"
+    apt-get update -qq >/dev/null
+    apt_updated=1
+  fi
+  say "apt-get install $*"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
+}
+
+# --- Rust and the wasm32 target -------------------------------------------
+# rustup where it can download; otherwise Debian's rustc-web with a wasm32
+# std built once from rust-web-src (the route verified in TOOLCHAIN.md).
+rust_from_rustup() {
+  command -v rustup >/dev/null || return 1
+  if ! rustup toolchain list | grep -q "^$RUST_VERSION"; then
+    say "installing Rust $RUST_VERSION with rustup"
+    timeout 300 rustup toolchain install "$RUST_VERSION" --profile minimal >&2 || return 1
+  fi
+  if ! rustup target list --installed --toolchain "$RUST_VERSION" | grep -q wasm32-unknown-unknown; then
+    say "adding the wasm32 target"
+    timeout 300 rustup target add wasm32-unknown-unknown --toolchain "$RUST_VERSION" >&2 || return 1
+  fi
+  export RUSTUP_TOOLCHAIN="$RUST_VERSION"
+}
+
+rust_from_debian() {
+  local stamp="$STATE_DIR/debian-wasm-std.stamp"
+  dpkg -s rustc-web cargo-web rust-web-src lld-22 >/dev/null 2>&1 ||
+    apt_install rustc-web cargo-web rust-web-src lld-22
+  if [ ! -f "$stamp" ]; then
+    say "building the wasm32 std with Debian's rustc (once)"
+    local seed
+    seed="$(mktemp -d)"
+    mkdir -p "$seed/src"
+    printf '[package]\nname = "seed"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["rlib"]\n[profile.release]\nlto = true\n' >"$seed/Cargo.toml"
+    echo '#![no_std]' >"$seed/src/lib.rs"
+    (cd "$seed" && RUSTC_BOOTSTRAP=1 /usr/bin/cargo build --release --target wasm32-unknown-unknown \
+      -Zbuild-std=std,panic_abort,test >&2)
+    local dest=/usr/lib/rustlib/wasm32-unknown-unknown/lib
+    mkdir -p "$dest"
+    find "$seed/target/wasm32-unknown-unknown/release/deps" \( -name 'lib*.rlib' -o -name 'lib*.rmeta' \) \
+      ! -name 'libseed*' -exec cp {} "$dest/" \;
+    rm -rf "$seed"
+    touch "$stamp"
+  fi
+  rustup toolchain list | grep -q '^debian' || rustup toolchain link debian /usr
+  export RUSTUP_TOOLCHAIN=debian
+}
+
+if ! rust_from_rustup; then
+  say "rustup could not fetch Rust $RUST_VERSION; falling back to Debian's rustc-web"
+  rust_from_debian
+fi
+
+# --- cargo-leptos and wasm-bindgen -----------------------------------------
+if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (20-30 minutes on two cores, once per machine)"
+  # A lighter release profile for the tool itself roughly halves the time.
+  CARGO_TARGET_DIR="$STATE_DIR/tool-target" \
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \
+    cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked >&2
+fi
+
+# The CLI must be exactly the wasm-bindgen the lockfile resolved.
+WASM_BINDGEN_VERSION="$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print; exit}' "$GATEHOUSE_ROOT/Cargo.lock")"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
+  say "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
+  CARGO_TARGET_DIR="$STATE_DIR/tool-target" cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force >&2
+fi
+
+# --- Node packages: Playwright and wasm-opt (binaryen) ----------------------
+if ! command -v npm >/dev/null; then
+  apt_install nodejs npm
+fi
+lock_hash="$(sha256sum "$GATEHOUSE_ROOT/end2end/package-lock.json" | cut -c1-16)"
+if [ "$(cat "$GATEHOUSE_ROOT/end2end/node_modules/.gatehouse-lock" 2>/dev/null)" != "$lock_hash" ]; then
+  say "npm ci in end2end/"
+  (cd "$GATEHOUSE_ROOT/end2end" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund >&2)
+  echo "$lock_hash" >"$GATEHOUSE_ROOT/end2end/node_modules/.gatehouse-lock"
+fi
+
+# --- Chromium for Playwright: Debian's, never a downloaded one --------------
+if ! command -v chromium >/dev/null; then
+  apt_install chromium
+fi
+export CHROMIUM_PATH="$(command -v chromium)"
+
+say "ready: $(rustc --version), $(cargo leptos --version), wasm-bindgen $WASM_BINDGEN_VERSION"

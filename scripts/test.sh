@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Sets up whatever is missing, then runs every test: the Rust unit and HTTP
+# tests against real databases, then the Playwright suite in Debian's
+# Chromium against a release build, with JavaScript on and off.
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+cd "$GATEHOUSE_ROOT"
+
+logs="$(mktemp -d)"
+started=$SECONDS
+phase() { printf '\n\033[1;34m==> %s\033[0m (%ss so far)\n' "$*" "$((SECONDS - started))"; }
+
+phase "cargo test (app and server)"
+set +e
+cargo test -p app -p server 2>&1 | tee "$logs/cargo.log"
+cargo_status=${PIPESTATUS[0]}
+set -e
+
+phase "cargo leptos build --release"
+cargo leptos build --release
+
+phase "Playwright (Chromium, JavaScript on and off)"
+E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
+export E2E_PORT
+export GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
+export LEPTOS_SITE_ROOT="$GATEHOUSE_ROOT/target/site"
+set +e
+(cd end2end && npx playwright test)
+e2e_status=$?
+set -e
+
+# One closing line for the whole run.
+read -r cargo_passed cargo_failed < <(awk '/^test result:/ {
+    for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
+  } END { print p + 0, f + 0 }' "$logs/cargo.log")
+read -r e2e_passed e2e_failed < <(node -e '
+  try {
+    const s = require(process.argv[1]).stats;
+    console.log(s.expected + s.flaky, s.unexpected);
+  } catch { console.log(0, 1); }' "$GATEHOUSE_ROOT/end2end/test-results/results.json")
+echo
+echo "cargo test: $cargo_passed passed, $cargo_failed failed"
+echo "playwright: $e2e_passed passed, $e2e_failed failed"
+echo "took $((SECONDS - started))s"
+echo "all: $((cargo_passed + e2e_passed)) passed, $((cargo_failed + e2e_failed)) failed"
+if [ "$cargo_status" -ne 0 ] || [ "$e2e_status" -ne 0 ]; then
+  exit 1
+fi

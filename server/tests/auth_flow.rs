@@ -1,0 +1,236 @@
+//! The walking skeleton over HTTP: sign up, log in, me, log out, the
+//! protected redirect, and the plain-HTML form path.
+
+mod common;
+
+use common::{session_cookie, set_cookie_header, unique_email, TestApp, PASSWORD};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+async fn session_rows(app: &TestApp) -> i64 {
+    sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn healthz_answers_without_a_session() {
+    let app = TestApp::spawn().await;
+    for _ in 0..20 {
+        let res = app.get("/healthz", None).await;
+        assert_eq!(res.status(), StatusCode::OK);
+        assert!(res.headers().get(header::SET_COOKIE).is_none());
+    }
+    assert_eq!(session_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn anonymous_pages_set_no_cookie_and_store_nothing() {
+    let app = TestApp::spawn().await;
+    for path in ["/", "/login", "/signup"] {
+        let res = app.client.get(app.url(path)).send().await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        assert!(res.headers().get(header::SET_COOKIE).is_none(), "{path} set a cookie");
+    }
+    assert_eq!(session_rows(&app).await, 0);
+}
+
+#[tokio::test]
+async fn signup_logs_in_and_me_returns_the_email() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let res = app.post("/api/signup", &[("email", &email), ("password", PASSWORD)], None).await;
+    assert!(matches!(res.status().as_u16(), 200 | 201), "{}", res.status());
+    let set_cookie = set_cookie_header(&res).expect("a session cookie");
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(!set_cookie.to_ascii_lowercase().contains("domain="), "{set_cookie}");
+    // Without "remember me" the cookie dies with the browser.
+    assert!(!set_cookie.contains("Max-Age") && !set_cookie.contains("Expires"), "{set_cookie}");
+    let cookie = session_cookie(&res).unwrap();
+
+    let res = app.get("/api/me", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["email"], email.as_str());
+}
+
+#[tokio::test]
+async fn signup_normalises_the_email_and_refuses_a_taken_one() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let res = app.post("/api/signup", &[("email", &email), ("password", PASSWORD)], None).await;
+    assert!(res.status().is_success());
+    let shouted = format!("  {}  ", email.to_uppercase());
+    let res = app.post("/api/signup", &[("email", &shouted), ("password", PASSWORD)], None).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(res.headers().get(header::SET_COOKIE).is_none());
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "email_taken");
+    assert_eq!(body["field"], "email");
+}
+
+#[tokio::test]
+async fn signup_rejects_bad_input_with_422_and_writes_nothing() {
+    let app = TestApp::spawn().await;
+    let long = "x".repeat(129);
+    let cases: &[(&[(&str, &str)], &str)] = &[
+        (&[("email", "not-an-email"), ("password", PASSWORD)], "email"),
+        (&[("email", "a@example.com"), ("password", "short")], "password"),
+        (&[("email", "a@example.com"), ("password", &long)], "password"),
+    ];
+    for (form, field) in cases {
+        let res = app.post("/api/signup", form, None).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{form:?}");
+        let body: Value = res.json().await.unwrap();
+        assert_eq!(body["field"], *field, "{body}");
+        assert!(body["message"].as_str().unwrap().len() > 10, "{body}");
+    }
+    // A missing field is the caller's mistake too: 422, not 500.
+    let res = app.post("/api/signup", &[("email", "a@example.com")], None).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
+        .fetch_one(&app.db().await)
+        .await
+        .unwrap();
+    assert_eq!(users, 0);
+}
+
+#[tokio::test]
+async fn login_issues_a_new_session_id() {
+    let app = TestApp::spawn().await;
+    let (email, signup_cookie) = app.signed_up().await;
+    let res = app
+        .post("/api/login", &[("email", &email), ("password", PASSWORD)], Some(&signup_cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let login_cookie = session_cookie(&res).expect("login sets a cookie");
+    assert_ne!(login_cookie, signup_cookie);
+    assert_eq!(app.get("/api/me", Some(&login_cookie)).await.status(), StatusCode::OK);
+    // The id from before login is dead: nothing to fixate.
+    assert_eq!(app.get("/api/me", Some(&signup_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn failed_logins_are_401_with_the_same_body_for_known_and_unknown_emails() {
+    let app = TestApp::spawn().await;
+    let (email, _) = app.signed_up().await;
+    let wrong = app.post("/api/login", &[("email", &email), ("password", "wrong password")], None).await;
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(wrong.headers().get(header::SET_COOKIE).is_none());
+    let unknown = app
+        .post("/api/login", &[("email", "nobody@example.com"), ("password", "wrong password")], None)
+        .await;
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
+}
+
+#[tokio::test]
+async fn remember_me_makes_a_persistent_cookie() {
+    let app = TestApp::spawn().await;
+    let (email, _) = app.signed_up().await;
+    let res = app
+        .post("/api/login", &[("email", &email), ("password", PASSWORD), ("remember", "on")], None)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let set_cookie = set_cookie_header(&res).unwrap();
+    assert!(set_cookie.contains("Max-Age=") || set_cookie.contains("Expires="), "{set_cookie}");
+}
+
+#[tokio::test]
+async fn logout_deletes_the_session_and_clears_the_cookie() {
+    let app = TestApp::spawn().await;
+    let (_, cookie) = app.signed_up().await;
+    assert_eq!(session_rows(&app).await, 1);
+    let res = app.post("/api/logout", &[], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cleared = set_cookie_header(&res).expect("logout clears the cookie");
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    assert_eq!(session_rows(&app).await, 0);
+    assert_eq!(app.get("/api/me", Some(&cookie)).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn me_without_a_session_is_401() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/me", None).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = res.json().await.unwrap();
+    assert_eq!(body["code"], "unauthorized");
+    // A cookie the server never issued reads as signed out.
+    let res = app.get("/api/me", Some("gatehouse=not-a-real-session")).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn profile_redirects_when_signed_out_and_shows_the_email_when_signed_in() {
+    let app = TestApp::spawn().await;
+    let res = app.client.get(app.url("/profile")).send().await.unwrap();
+    assert!(matches!(res.status().as_u16(), 302 | 303 | 307), "{}", res.status());
+    assert_eq!(res.headers()[header::LOCATION], "/login?next=%2Fprofile");
+
+    let (email, cookie) = app.signed_up().await;
+    let res = app.client.get(app.url("/profile")).header(header::COOKIE, &cookie).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
+    assert!(res.text().await.unwrap().contains(&email));
+}
+
+/// A form posted without JavaScript: the browser asks for HTML and sends a
+/// Referer; the server answers with redirects, never a bare error status.
+#[tokio::test]
+async fn plain_html_forms_get_redirects() {
+    let app = TestApp::spawn().await;
+    let (email, _) = app.signed_up().await;
+    let form_post = |path: &str, form: Vec<(&'static str, String)>, referer: String| {
+        app.client
+            .post(app.url(path))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, referer)
+            .form(&form)
+            .send()
+    };
+
+    let res = form_post(
+        "/api/login",
+        vec![("email", email.clone()), ("password", "wrong password".into())],
+        app.url("/login"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with(&app.url("/login?")) && location.contains("__err="), "{location}");
+    // The page it lands on shows the error and keeps the email typed.
+    let page = app.client.get(&location).send().await.unwrap().text().await.unwrap();
+    assert!(page.contains("don&#x27;t match an account") || page.contains("don't match an account"), "{page}");
+    assert!(page.contains(&format!("value=\"{email}\"")), "email not kept");
+
+    let res = form_post(
+        "/api/login",
+        vec![("email", email.clone()), ("password", PASSWORD.into()), ("next", "/profile?tab=1".into())],
+        app.url("/login?next=%2Fprofile%3Ftab%3D1"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    assert_eq!(res.headers()[header::LOCATION], "/profile?tab=1");
+
+    let res = form_post(
+        "/api/login",
+        vec![("email", email.clone()), ("password", PASSWORD.into()), ("next", "https://evil.example/".into())],
+        app.url("/login"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.headers()[header::LOCATION], "/profile");
+}
+
+#[tokio::test]
+async fn unknown_pages_are_404() {
+    let app = TestApp::spawn().await;
+    let res = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
