@@ -38,8 +38,7 @@ pub async fn api_status(req: Request, next: Next) -> Response {
 pub async fn require_login(session: Session, req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if req.method() == Method::GET && crate::PROTECTED_PAGES.contains(&path) {
-        let signed_in = matches!(session.get::<i64>("user_id").await, Ok(Some(_)));
-        if !signed_in {
+        if !app::ssr::session::is_signed_in(&session).await {
             let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
             let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
             res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -1,10 +1,12 @@
 use super::LogoutButton;
 use crate::Auth;
 use leptos::prelude::*;
-use leptos_router::components::Redirect;
+use leptos_router::components::A;
 
-/// Protected. A signed-out full page load never gets here (the server
-/// redirects first); this guard covers navigation inside the hydrated app.
+/// Protected. A signed-out full page load never gets here: the server
+/// redirects it to the login page first. Inside the hydrated app the user
+/// may be re-fetching right after logging in, so a signed-out answer shows
+/// a link rather than navigating away on a stale value.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
@@ -18,7 +20,12 @@ pub fn ProfilePage() -> impl IntoView {
                             <p>"Signed in as " <strong data-testid="profile-email">{user.email}</strong></p>
                             <LogoutButton/>
                         }.into_any(),
-                        Err(_) => view! { <Redirect path="/login?next=%2Fprofile"/> }.into_any(),
+                        Err(_) => view! {
+                            <h1>"Your profile"</h1>
+                            <p>"You are signed out. "
+                                <A href="/login?next=%2Fprofile">"Log in"</A>
+                                " to see your profile."</p>
+                        }.into_any(),
                     }
                 })}
             </Transition>

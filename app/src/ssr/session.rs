@@ -19,6 +19,12 @@ pub async fn current() -> Result<Session, ApiError> {
     })
 }
 
+/// Whether the session names a user. A store that fails to answer counts
+/// as signed out here; the page's own data fetch reports the failure.
+pub async fn is_signed_in(session: &Session) -> bool {
+    matches!(user_id(session).await, Ok(Some(_)))
+}
+
 pub async fn user_id(session: &Session) -> Result<Option<i64>, ApiError> {
     session.get::<i64>(USER_ID).await.map_err(store_error)
 }
