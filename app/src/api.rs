@@ -41,7 +41,11 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
         let password = Password::parse(&password)?;
         let state = AppState::from_context()?;
         let hash = state.hasher.hash(&password).await?;
-        let user_id = state.users.create(&parsed_email, &hash).await?.ok_or_else(ApiError::email_taken)?;
+        let user_id = state
+            .users
+            .create(&parsed_email, &hash)
+            .await?
+            .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
         session::log_in(&session, user_id, false, state.remember_for).await?;
         leptos_axum::redirect("/profile");
@@ -75,7 +79,13 @@ pub async fn login(
         }
         let user_id = user_id.ok_or_else(ApiError::bad_credentials)?;
         let session = session::current().await?;
-        session::log_in(&session, user_id, is_checked(remember.as_deref()), state.remember_for).await?;
+        session::log_in(
+            &session,
+            user_id,
+            is_checked(remember.as_deref()),
+            state.remember_for,
+        )
+        .await?;
         leptos_axum::redirect(NextPath::or_profile(next.as_deref()).as_str());
         Ok(())
     }

@@ -36,7 +36,10 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let invalid = |message| Invalid { field: Field::Email, message };
+        let invalid = |message| Invalid {
+            field: Field::Email,
+            message,
+        };
         let email = input.trim();
         if email.is_empty() {
             return Err(invalid("Enter your email address."));
@@ -87,7 +90,10 @@ impl Password {
     pub const MAX_CHARS: usize = 128;
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
-        let invalid = |message| Invalid { field: Field::Password, message };
+        let invalid = |message| Invalid {
+            field: Field::Password,
+            message,
+        };
         let chars = input.chars().count();
         if chars < Self::MIN_CHARS {
             return Err(invalid("Use at least 8 characters for your password."));
@@ -151,13 +157,27 @@ mod tests {
 
     #[test]
     fn email_is_trimmed_and_lowercased() {
-        assert_eq!(Email::parse("  Ann@Example.COM ").unwrap().as_str(), "ann@example.com");
+        assert_eq!(
+            Email::parse("  Ann@Example.COM ").unwrap().as_str(),
+            "ann@example.com"
+        );
     }
 
     #[test]
     fn email_rejects_what_cannot_be_an_address() {
-        for bad in ["", "   ", "ann", "ann@", "@example.com", "ann@example", "a b@example.com",
-                    "ann@exa mple.com", "ann@.example.com", "ann@example..com", "ann@example.com."] {
+        for bad in [
+            "",
+            "   ",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "ann@exa mple.com",
+            "ann@.example.com",
+            "ann@example..com",
+            "ann@example.com.",
+        ] {
             let err = Email::parse(bad).unwrap_err();
             assert_eq!(err.field, Field::Email, "{bad:?}");
         }
@@ -185,10 +205,24 @@ mod tests {
 
     #[test]
     fn next_only_allows_local_paths() {
-        assert_eq!(NextPath::or_profile(Some("/sessions")).as_str(), "/sessions");
-        for bad in ["https://evil.example", "//evil.example", "/\\evil.example", "evil", "",
-                    "javascript:alert(1)", "/\tx"] {
-            assert_eq!(NextPath::or_profile(Some(bad)).as_str(), "/profile", "{bad:?}");
+        assert_eq!(
+            NextPath::or_profile(Some("/sessions")).as_str(),
+            "/sessions"
+        );
+        for bad in [
+            "https://evil.example",
+            "//evil.example",
+            "/\\evil.example",
+            "evil",
+            "",
+            "javascript:alert(1)",
+            "/\tx",
+        ] {
+            assert_eq!(
+                NextPath::or_profile(Some(bad)).as_str(),
+                "/profile",
+                "{bad:?}"
+            );
         }
         assert_eq!(NextPath::or_profile(None).as_str(), "/profile");
     }

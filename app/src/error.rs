@@ -5,8 +5,8 @@
 
 use crate::domain::{Field, Invalid};
 use serde::{Deserialize, Serialize};
-use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
 use server_fn::error::ServerFnErrorErr;
+use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -52,11 +52,19 @@ pub struct ApiError {
 
 impl ApiError {
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), field: None, email: None }
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+            email: None,
+        }
     }
 
     pub fn invalid(field: Option<Field>, message: impl Into<String>) -> Self {
-        Self { field, ..Self::new(ErrorCode::Invalid, message) }
+        Self {
+            field,
+            ..Self::new(ErrorCode::Invalid, message)
+        }
     }
 
     pub fn email_taken() -> Self {
@@ -70,7 +78,10 @@ impl ApiError {
     }
 
     pub fn bad_credentials() -> Self {
-        Self::new(ErrorCode::BadCredentials, "That email and password don't match an account.")
+        Self::new(
+            ErrorCode::BadCredentials,
+            "That email and password don't match an account.",
+        )
     }
 
     pub fn unauthorized() -> Self {

@@ -67,10 +67,21 @@ fn Layout() -> impl IntoView {
     let login = ServerAction::<Login>::new();
     let logout = ServerAction::<Logout>::new();
     let user = Resource::new(
-        move || (signup.version().get(), login.version().get(), logout.version().get()),
+        move || {
+            (
+                signup.version().get(),
+                login.version().get(),
+                logout.version().get(),
+            )
+        },
         |_| api::me(),
     );
-    provide_context(Auth { signup, login, logout, user });
+    provide_context(Auth {
+        signup,
+        login,
+        logout,
+        user,
+    });
 
     // Effects run only in the browser, once hydration is done: tests (and
     // styles) can tell a hydrated page from server-rendered HTML.

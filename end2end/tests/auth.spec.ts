@@ -1,6 +1,7 @@
 import { expect, test } from "@playwright/test";
 import {
   expectSameDocument,
+  jsEnabled,
   markDocument,
   PASSWORD,
   signUp,
@@ -65,6 +66,8 @@ test("a failed login shows its error and keeps the email", async ({ page }, test
 test("sign-up errors appear next to the field", async ({ page }, testInfo) => {
   const email = uniqueEmail(testInfo);
   await visit(page, "/signup", testInfo);
+  const posts: string[] = [];
+  page.on("request", (req) => req.method() === "POST" && posts.push(req.url()));
   await page.getByLabel("Email").fill(email);
   await page.getByLabel("Password", { exact: true }).fill("short");
   await page.getByRole("button", { name: "Sign up" }).click();
@@ -73,4 +76,22 @@ test("sign-up errors appear next to the field", async ({ page }, testInfo) => {
   await expect(page.locator("#password-error")).toContainText("at least 8 characters");
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await expect(password).toHaveAttribute("autocomplete", "new-password");
+  // Hydrated, the shared rules run in the browser first: no request at all.
+  expect(posts.length).toBe(jsEnabled(testInfo) ? 0 : 1);
+});
+
+test("a taken email is refused next to the email field", async ({ page }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+
+  await visit(page, "/signup", testInfo);
+  await page.getByLabel("Email").fill(email.toUpperCase());
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await markDocument(page);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#email-error")).toContainText("already exists");
+  await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Email")).toHaveValue(email.toUpperCase());
+  await expectSameDocument(page, testInfo);
 });

@@ -33,7 +33,11 @@ pub struct Config {
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
     #[error("{name} must be {expected}, but it is {value:?}")]
-    Invalid { name: &'static str, expected: &'static str, value: String },
+    Invalid {
+        name: &'static str,
+        expected: &'static str,
+        value: String,
+    },
     #[error("could not read the Leptos configuration: {0}")]
     Leptos(String),
 }
@@ -47,7 +51,11 @@ fn secs(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
         None => Ok(Duration::from_secs(default)),
         Some(value) => match value.trim().parse::<u64>() {
             Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
-            _ => Err(ConfigError::Invalid { name, expected: "a whole number of seconds above 0", value }),
+            _ => Err(ConfigError::Invalid {
+                name,
+                expected: "a whole number of seconds above 0",
+                value,
+            }),
         },
     }
 }

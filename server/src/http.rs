@@ -21,14 +21,18 @@ pub async fn api_status(req: Request, next: Next) -> Response {
     if !is_api {
         return res;
     }
-    res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
     }
     let (mut parts, body) = res.into_parts();
-    let bytes = to_bytes(body, crate::MAX_BODY_BYTES).await.unwrap_or_default();
+    let bytes = to_bytes(body, crate::MAX_BODY_BYTES)
+        .await
+        .unwrap_or_default();
     if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
-        parts.status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        parts.status =
+            StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -41,11 +45,13 @@ pub async fn require_login(session: Session, req: Request, next: Next) -> Respon
         if !app::ssr::session::is_signed_in(&session).await {
             let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
             let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
-            res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             return res;
         }
         let mut res = next.run(req).await;
-        res.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        res.headers_mut()
+            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         return res;
     }
     next.run(req).await
@@ -54,11 +60,17 @@ pub async fn require_login(session: Session, req: Request, next: Next) -> Respon
 pub async fn security_headers(req: Request, next: Next) -> Response {
     let mut res = next.run(req).await;
     let headers = res.headers_mut();
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
     // `same-origin` keeps the full Referer on our own form posts (a form
     // posted without JavaScript is redirected back to it) and sends
     // nothing to other sites.
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("same-origin"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     res
 }

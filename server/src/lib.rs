@@ -7,13 +7,7 @@ mod db;
 mod http;
 
 use app::ssr::{passwords::Hasher, users::Users, AppState};
-use axum::{
-    body::Body,
-    extract::Request,
-    middleware,
-    routing::get,
-    Router,
-};
+use axum::{body::Body, extract::Request, middleware, routing::get, Router};
 use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -63,16 +57,24 @@ impl Application {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(shutdown_signal())
-            .await
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
     }
 }
 
 fn router<S: SessionStore + Clone>(config: &Config, state: AppState, store: S) -> Router {
     let production = config.app_env == AppEnv::Production;
     let sessions = SessionManagerLayer::new(store)
-        .with_name(if production { "__Host-gatehouse" } else { "gatehouse" })
+        .with_name(if production {
+            "__Host-gatehouse"
+        } else {
+            "gatehouse"
+        })
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")

@@ -31,7 +31,10 @@ async fn anonymous_pages_set_no_cookie_and_store_nothing() {
     for path in ["/", "/login", "/signup"] {
         let res = app.client.get(app.url(path)).send().await.unwrap();
         assert_eq!(res.status(), StatusCode::OK, "{path}");
-        assert!(res.headers().get(header::SET_COOKIE).is_none(), "{path} set a cookie");
+        assert!(
+            res.headers().get(header::SET_COOKIE).is_none(),
+            "{path} set a cookie"
+        );
     }
     assert_eq!(session_rows(&app).await, 0);
 }
@@ -40,15 +43,31 @@ async fn anonymous_pages_set_no_cookie_and_store_nothing() {
 async fn signup_logs_in_and_me_returns_the_email() {
     let app = TestApp::spawn().await;
     let email = unique_email();
-    let res = app.post("/api/signup", &[("email", &email), ("password", PASSWORD)], None).await;
-    assert!(matches!(res.status().as_u16(), 200 | 201), "{}", res.status());
+    let res = app
+        .post(
+            "/api/signup",
+            &[("email", &email), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert!(
+        matches!(res.status().as_u16(), 200 | 201),
+        "{}",
+        res.status()
+    );
     let set_cookie = set_cookie_header(&res).expect("a session cookie");
     assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
     assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
     assert!(set_cookie.contains("Path=/"), "{set_cookie}");
-    assert!(!set_cookie.to_ascii_lowercase().contains("domain="), "{set_cookie}");
+    assert!(
+        !set_cookie.to_ascii_lowercase().contains("domain="),
+        "{set_cookie}"
+    );
     // Without "remember me" the cookie dies with the browser.
-    assert!(!set_cookie.contains("Max-Age") && !set_cookie.contains("Expires"), "{set_cookie}");
+    assert!(
+        !set_cookie.contains("Max-Age") && !set_cookie.contains("Expires"),
+        "{set_cookie}"
+    );
     let cookie = session_cookie(&res).unwrap();
 
     let res = app.get("/api/me", Some(&cookie)).await;
@@ -61,10 +80,22 @@ async fn signup_logs_in_and_me_returns_the_email() {
 async fn signup_normalises_the_email_and_refuses_a_taken_one() {
     let app = TestApp::spawn().await;
     let email = unique_email();
-    let res = app.post("/api/signup", &[("email", &email), ("password", PASSWORD)], None).await;
+    let res = app
+        .post(
+            "/api/signup",
+            &[("email", &email), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert!(res.status().is_success());
     let shouted = format!("  {}  ", email.to_uppercase());
-    let res = app.post("/api/signup", &[("email", &shouted), ("password", PASSWORD)], None).await;
+    let res = app
+        .post(
+            "/api/signup",
+            &[("email", &shouted), ("password", PASSWORD)],
+            None,
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.headers().get(header::SET_COOKIE).is_none());
     let body: Value = res.json().await.unwrap();
@@ -77,9 +108,18 @@ async fn signup_rejects_bad_input_with_422_and_writes_nothing() {
     let app = TestApp::spawn().await;
     let long = "x".repeat(129);
     let cases: &[(&[(&str, &str)], &str)] = &[
-        (&[("email", "not-an-email"), ("password", PASSWORD)], "email"),
-        (&[("email", "a@example.com"), ("password", "short")], "password"),
-        (&[("email", "a@example.com"), ("password", &long)], "password"),
+        (
+            &[("email", "not-an-email"), ("password", PASSWORD)],
+            "email",
+        ),
+        (
+            &[("email", "a@example.com"), ("password", "short")],
+            "password",
+        ),
+        (
+            &[("email", "a@example.com"), ("password", &long)],
+            "password",
+        ),
     ];
     for (form, field) in cases {
         let res = app.post("/api/signup", form, None).await;
@@ -89,7 +129,9 @@ async fn signup_rejects_bad_input_with_422_and_writes_nothing() {
         assert!(body["message"].as_str().unwrap().len() > 10, "{body}");
     }
     // A missing field is the caller's mistake too: 422, not 500.
-    let res = app.post("/api/signup", &[("email", "a@example.com")], None).await;
+    let res = app
+        .post("/api/signup", &[("email", "a@example.com")], None)
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
         .fetch_one(&app.db().await)
@@ -103,25 +145,48 @@ async fn login_issues_a_new_session_id() {
     let app = TestApp::spawn().await;
     let (email, signup_cookie) = app.signed_up().await;
     let res = app
-        .post("/api/login", &[("email", &email), ("password", PASSWORD)], Some(&signup_cookie))
+        .post(
+            "/api/login",
+            &[("email", &email), ("password", PASSWORD)],
+            Some(&signup_cookie),
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let login_cookie = session_cookie(&res).expect("login sets a cookie");
     assert_ne!(login_cookie, signup_cookie);
-    assert_eq!(app.get("/api/me", Some(&login_cookie)).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get("/api/me", Some(&login_cookie)).await.status(),
+        StatusCode::OK
+    );
     // The id from before login is dead: nothing to fixate.
-    assert_eq!(app.get("/api/me", Some(&signup_cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/me", Some(&signup_cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
 async fn failed_logins_are_401_with_the_same_body_for_known_and_unknown_emails() {
     let app = TestApp::spawn().await;
     let (email, _) = app.signed_up().await;
-    let wrong = app.post("/api/login", &[("email", &email), ("password", "wrong password")], None).await;
+    let wrong = app
+        .post(
+            "/api/login",
+            &[("email", &email), ("password", "wrong password")],
+            None,
+        )
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(wrong.headers().get(header::SET_COOKIE).is_none());
     let unknown = app
-        .post("/api/login", &[("email", "nobody@example.com"), ("password", "wrong password")], None)
+        .post(
+            "/api/login",
+            &[
+                ("email", "nobody@example.com"),
+                ("password", "wrong password"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(wrong.text().await.unwrap(), unknown.text().await.unwrap());
@@ -132,11 +197,22 @@ async fn remember_me_makes_a_persistent_cookie() {
     let app = TestApp::spawn().await;
     let (email, _) = app.signed_up().await;
     let res = app
-        .post("/api/login", &[("email", &email), ("password", PASSWORD), ("remember", "on")], None)
+        .post(
+            "/api/login",
+            &[
+                ("email", &email),
+                ("password", PASSWORD),
+                ("remember", "on"),
+            ],
+            None,
+        )
         .await;
     assert_eq!(res.status(), StatusCode::OK);
     let set_cookie = set_cookie_header(&res).unwrap();
-    assert!(set_cookie.contains("Max-Age=") || set_cookie.contains("Expires="), "{set_cookie}");
+    assert!(
+        set_cookie.contains("Max-Age=") || set_cookie.contains("Expires="),
+        "{set_cookie}"
+    );
 }
 
 #[tokio::test]
@@ -149,7 +225,10 @@ async fn logout_deletes_the_session_and_clears_the_cookie() {
     let cleared = set_cookie_header(&res).expect("logout clears the cookie");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
     assert_eq!(session_rows(&app).await, 0);
-    assert_eq!(app.get("/api/me", Some(&cookie)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        app.get("/api/me", Some(&cookie)).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -160,7 +239,9 @@ async fn me_without_a_session_is_401() {
     let body: Value = res.json().await.unwrap();
     assert_eq!(body["code"], "unauthorized");
     // A cookie the server never issued reads as signed out.
-    let res = app.get("/api/me", Some("gatehouse=not-a-real-session")).await;
+    let res = app
+        .get("/api/me", Some("gatehouse=not-a-real-session"))
+        .await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -168,11 +249,21 @@ async fn me_without_a_session_is_401() {
 async fn profile_redirects_when_signed_out_and_shows_the_email_when_signed_in() {
     let app = TestApp::spawn().await;
     let res = app.client.get(app.url("/profile")).send().await.unwrap();
-    assert!(matches!(res.status().as_u16(), 302 | 303 | 307), "{}", res.status());
+    assert!(
+        matches!(res.status().as_u16(), 302 | 303 | 307),
+        "{}",
+        res.status()
+    );
     assert_eq!(res.headers()[header::LOCATION], "/login?next=%2Fprofile");
 
     let (email, cookie) = app.signed_up().await;
-    let res = app.client.get(app.url("/profile")).header(header::COOKIE, &cookie).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/profile"))
+        .header(header::COOKIE, &cookie)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
     assert!(res.text().await.unwrap().contains(&email));
@@ -195,22 +286,46 @@ async fn plain_html_forms_get_redirects() {
 
     let res = form_post(
         "/api/login",
-        vec![("email", email.clone()), ("password", "wrong password".into())],
+        vec![
+            ("email", email.clone()),
+            ("password", "wrong password".into()),
+        ],
         app.url("/login"),
     )
     .await
     .unwrap();
     assert_eq!(res.status(), StatusCode::FOUND);
     let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
-    assert!(location.starts_with(&app.url("/login?")) && location.contains("__err="), "{location}");
+    assert!(
+        location.starts_with(&app.url("/login?")) && location.contains("__err="),
+        "{location}"
+    );
     // The page it lands on shows the error and keeps the email typed.
-    let page = app.client.get(&location).send().await.unwrap().text().await.unwrap();
-    assert!(page.contains("don&#x27;t match an account") || page.contains("don't match an account"), "{page}");
-    assert!(page.contains(&format!("value=\"{email}\"")), "email not kept");
+    let page = app
+        .client
+        .get(&location)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("don&#x27;t match an account") || page.contains("don't match an account"),
+        "{page}"
+    );
+    assert!(
+        page.contains(&format!("value=\"{email}\"")),
+        "email not kept"
+    );
 
     let res = form_post(
         "/api/login",
-        vec![("email", email.clone()), ("password", PASSWORD.into()), ("next", "/profile?tab=1".into())],
+        vec![
+            ("email", email.clone()),
+            ("password", PASSWORD.into()),
+            ("next", "/profile?tab=1".into()),
+        ],
         app.url("/login?next=%2Fprofile%3Ftab%3D1"),
     )
     .await
@@ -220,7 +335,11 @@ async fn plain_html_forms_get_redirects() {
 
     let res = form_post(
         "/api/login",
-        vec![("email", email.clone()), ("password", PASSWORD.into()), ("next", "https://evil.example/".into())],
+        vec![
+            ("email", email.clone()),
+            ("password", PASSWORD.into()),
+            ("next", "https://evil.example/".into()),
+        ],
         app.url("/login"),
     )
     .await
@@ -231,6 +350,11 @@ async fn plain_html_forms_get_redirects() {
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/no/such/page")).send().await.unwrap();
+    let res = app
+        .client
+        .get(app.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }

@@ -4,14 +4,16 @@
 use super::FormError;
 use crate::{
     api::{Login, Signup},
-    domain::Field,
+    domain::{Email, Field, Invalid, Password},
     error::ApiError,
     Auth,
 };
-use leptos::server::ServerActionError;
-use server_fn::{error::ServerFnUrlError, ServerFn};
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
+use leptos::{ev::MouseEvent, html::Input};
+use leptos_meta::Title;
 use leptos_router::{components::A, hooks::use_query_map};
+use server_fn::{error::ServerFnUrlError, ServerFn};
 
 /// A labelled input with its error message beside it.
 #[component]
@@ -25,13 +27,19 @@ fn TextField(
     /// What to put back in the field after a failed post without JavaScript.
     #[prop(optional, into)]
     value: Option<Signal<Option<String>>>,
+    node_ref: NodeRef<Input>,
 ) -> impl IntoView {
-    let message = move || error.get().and_then(|e| e.for_field(field).map(str::to_owned));
+    let message = move || {
+        error
+            .get()
+            .and_then(|e| e.for_field(field).map(str::to_owned))
+    };
     let error_id = format!("{id}-error");
     view! {
         <div class="field">
             <label for=id>{label}</label>
             <input
+                node_ref=node_ref
                 id=id
                 name=id
                 type=kind
@@ -61,22 +69,60 @@ fn last_error(
     })
 }
 
+/// Checks the typed values in the browser with the very rules the server
+/// applies (the same types, compiled into the WASM), so a mistake shows at
+/// once. A click on the submit button comes before the submit event (even
+/// for Enter in a field), so cancelling it stops the post.
+fn precheck(
+    rules: impl Fn(&str, &str) -> Result<(), Invalid> + Copy + 'static,
+    email: NodeRef<Input>,
+    password: NodeRef<Input>,
+    local: RwSignal<Option<ApiError>>,
+) -> impl Fn(MouseEvent) + Copy + 'static {
+    move |ev: MouseEvent| {
+        let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
+        match rules(&value(email), &value(password)) {
+            Ok(()) => local.set(None),
+            Err(invalid) => {
+                ev.prevent_default();
+                local.set(Some(invalid.into()));
+            }
+        }
+    }
+}
+
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = last_error(auth.signup.value(), Signup::PATH);
-    let typed_email = Signal::derive(move || error.get().and_then(|e| e.email));
+    let (email_ref, password_ref) = (NodeRef::new(), NodeRef::new());
+    let local = RwSignal::new(None);
+    let server = last_error(auth.signup.value(), Signup::PATH);
+    let error = Signal::derive(move || local.get().or_else(|| server.get()));
+    let typed_email = Signal::derive(move || server.get().and_then(|e| e.email));
+    let check = precheck(
+        |email, password| {
+            Email::parse(email)
+                .and(Password::parse(password))
+                .map(|_| ())
+        },
+        email_ref,
+        password_ref,
+        local,
+    );
     view! {
+        <Title text="Sign up · Gatehouse"/>
         <section class="card narrow">
             <h1>"Create your account"</h1>
             <ActionForm action=auth.signup attr:class="auth-form" attr:novalidate=true>
                 <FormError error/>
                 <TextField id="email" label="Email" kind="email" autocomplete="email"
-                    field=Field::Email error value=typed_email/>
+                    field=Field::Email error value=typed_email node_ref=email_ref/>
                 <TextField id="password" label="Password" kind="password" autocomplete="new-password"
-                    field=Field::Password error/>
+                    field=Field::Password error node_ref=password_ref/>
                 <p class="hint">"At least 8 characters. A long phrase you can remember is best."</p>
-                <button type="submit">"Sign up"</button>
+                <button type="submit" on:click=check disabled=move || auth.signup.pending().get()>
+                    "Sign up"
+                </button>
             </ActionForm>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
@@ -86,25 +132,39 @@ pub fn SignupPage() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let error = last_error(auth.login.value(), Login::PATH);
-    let typed_email = Signal::derive(move || error.get().and_then(|e| e.email));
+    let (email_ref, password_ref) = (NodeRef::new(), NodeRef::new());
+    let local = RwSignal::new(None);
+    let server = last_error(auth.login.value(), Login::PATH);
+    let error = Signal::derive(move || local.get().or_else(|| server.get()));
+    let typed_email = Signal::derive(move || server.get().and_then(|e| e.email));
+    // Only the email's shape is checked here: password rules are for new
+    // passwords, and a login just says whether the pair matches.
+    let check = precheck(
+        |email, _| Email::parse(email).map(|_| ()),
+        email_ref,
+        password_ref,
+        local,
+    );
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
+        <Title text="Log in · Gatehouse"/>
         <section class="card narrow">
             <h1>"Log in"</h1>
             <ActionForm action=auth.login attr:class="auth-form" attr:novalidate=true>
                 <FormError error/>
                 <TextField id="email" label="Email" kind="email" autocomplete="username"
-                    field=Field::Email error value=typed_email/>
+                    field=Field::Email error value=typed_email node_ref=email_ref/>
                 <TextField id="password" label="Password" kind="password" autocomplete="current-password"
-                    field=Field::Password error/>
+                    field=Field::Password error node_ref=password_ref/>
                 <div class="field checkbox">
                     <input id="remember" name="remember" type="checkbox"/>
                     <label for="remember">"Remember me on this device"</label>
                 </div>
                 <input type="hidden" name="next" value=next/>
-                <button type="submit">"Log in"</button>
+                <button type="submit" on:click=check disabled=move || auth.login.pending().get()>
+                    "Log in"
+                </button>
             </ActionForm>
             <p>"New here? " <A href="/signup">"Create an account"</A></p>
         </section>

@@ -1,6 +1,7 @@
 use super::LogoutButton;
 use crate::Auth;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 /// Protected. A signed-out full page load never gets here: the server
@@ -11,6 +12,7 @@ use leptos_router::components::A;
 pub fn ProfilePage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     view! {
+        <Title text="Your profile · Gatehouse"/>
         <section class="card">
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {

@@ -36,13 +36,19 @@ impl Hasher {
             .hash_password(b"gatehouse-dummy-password-never-matches")
             .expect("hashing a constant cannot fail")
             .to_string();
-        Self { permits: Arc::new(Semaphore::new(concurrency.max(1))), dummy_hash: dummy.into() }
+        Self {
+            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            dummy_hash: dummy.into(),
+        }
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
         let password = password.expose().to_owned();
         self.run(move || {
-            argon2().hash_password(password.as_bytes()).map(|h| h.to_string()).ok()
+            argon2()
+                .hash_password(password.as_bytes())
+                .map(|h| h.to_string())
+                .ok()
         })
         .await?
         .ok_or_else(ApiError::unavailable)
@@ -57,7 +63,11 @@ impl Hasher {
         let matches = self
             .run(move || {
                 PasswordHash::new(&hash)
-                    .map(|parsed| argon2().verify_password(password.as_bytes(), &parsed).is_ok())
+                    .map(|parsed| {
+                        argon2()
+                            .verify_password(password.as_bytes(), &parsed)
+                            .is_ok()
+                    })
                     .unwrap_or(false)
             })
             .await?;
@@ -68,7 +78,11 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
-        let _permit = self.permits.acquire().await.map_err(|_| ApiError::unavailable())?;
+        let _permit = self
+            .permits
+            .acquire()
+            .await
+            .map_err(|_| ApiError::unavailable())?;
         tokio::task::spawn_blocking(work).await.map_err(|err| {
             tracing::error!(%err, "password hashing task failed");
             ApiError::unavailable()
@@ -85,10 +99,22 @@ mod tests {
         let hasher = Hasher::new(2);
         let password = Password::parse("correct horse battery").unwrap();
         let hash = hasher.hash(&password).await.unwrap();
-        assert!(hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{hash}");
-        assert!(hasher.verify("correct horse battery", Some(hash.clone())).await.unwrap());
-        assert!(!hasher.verify("correct horse batterY", Some(hash)).await.unwrap());
+        assert!(
+            hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+            "{hash}"
+        );
+        assert!(hasher
+            .verify("correct horse battery", Some(hash.clone()))
+            .await
+            .unwrap());
+        assert!(!hasher
+            .verify("correct horse batterY", Some(hash))
+            .await
+            .unwrap());
         // Unknown user: verified against the dummy, still false.
-        assert!(!hasher.verify("gatehouse-dummy-password-never-matches", None).await.unwrap());
+        assert!(!hasher
+            .verify("gatehouse-dummy-password-never-matches", None)
+            .await
+            .unwrap());
     }
 }

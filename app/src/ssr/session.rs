@@ -38,7 +38,10 @@ pub async fn log_in(
     remember_for: time::Duration,
 ) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(store_error)?;
-    session.insert(USER_ID, user_id).await.map_err(store_error)?;
+    session
+        .insert(USER_ID, user_id)
+        .await
+        .map_err(store_error)?;
     if remember {
         session.set_expiry(Some(Expiry::OnInactivity(remember_for)));
     }

@@ -26,7 +26,11 @@ impl Users {
     }
 
     /// Inserts a user; `Ok(None)` when the email is already taken.
-    pub async fn create(&self, email: &Email, password_hash: &str) -> Result<Option<i64>, ApiError> {
+    pub async fn create(
+        &self,
+        email: &Email,
+        password_hash: &str,
+    ) -> Result<Option<i64>, ApiError> {
         let result = sqlx::query_scalar::<_, i64>(
             "INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id",
         )

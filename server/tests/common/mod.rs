@@ -17,7 +17,11 @@ pub struct TestApp {
 /// A distinct, valid email for each call.
 pub fn unique_email() -> String {
     static N: AtomicUsize = AtomicUsize::new(0);
-    format!("user{}-{}@example.com", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
+    format!(
+        "user{}-{}@example.com",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 pub const PASSWORD: &str = "correct horse battery staple";
@@ -43,7 +47,12 @@ impl TestApp {
             .redirect(redirect::Policy::none())
             .build()
             .unwrap();
-        Self { base: format!("http://{addr}"), client, db_path, _dir: dir }
+        Self {
+            base: format!("http://{addr}"),
+            client,
+            db_path,
+            _dir: dir,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -51,7 +60,9 @@ impl TestApp {
     }
 
     pub async fn db(&self) -> SqlitePool {
-        SqlitePool::connect(&format!("sqlite://{}", self.db_path.display())).await.unwrap()
+        SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
+            .await
+            .unwrap()
     }
 
     /// A POST the way a script sends it: a form body, asking for JSON.
@@ -68,7 +79,10 @@ impl TestApp {
     }
 
     pub async fn get(&self, path: &str, cookie: Option<&str>) -> Response {
-        let mut req = self.client.get(self.url(path)).header(header::ACCEPT, "application/json");
+        let mut req = self
+            .client
+            .get(self.url(path))
+            .header(header::ACCEPT, "application/json");
         if let Some(cookie) = cookie {
             req = req.header(header::COOKIE, cookie);
         }
@@ -78,7 +92,13 @@ impl TestApp {
     /// Signs a fresh user up and returns (email, cookie).
     pub async fn signed_up(&self) -> (String, String) {
         let email = unique_email();
-        let res = self.post("/api/signup", &[("email", &email), ("password", PASSWORD)], None).await;
+        let res = self
+            .post(
+                "/api/signup",
+                &[("email", &email), ("password", PASSWORD)],
+                None,
+            )
+            .await;
         assert!(res.status().is_success(), "signup failed: {}", res.status());
         let cookie = session_cookie(&res).expect("signup sets a session cookie");
         (email, cookie)
