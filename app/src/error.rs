@@ -5,8 +5,10 @@
 
 use crate::domain::{Field, Invalid};
 use serde::{Deserialize, Serialize};
-use server_fn::error::ServerFnErrorErr;
-use server_fn::{codec::JsonEncoding, error::FromServerFnError, ServerFnError};
+use server_fn::{
+    codec::JsonEncoding,
+    error::{FromServerFnError, ServerFnErrorErr},
+};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -128,11 +130,5 @@ impl FromServerFnError for ApiError {
             ),
             other => Self::new(ErrorCode::Unavailable, other.to_string()),
         }
-    }
-}
-
-impl From<ServerFnError> for ApiError {
-    fn from(err: ServerFnError) -> Self {
-        Self::new(ErrorCode::Unavailable, err.to_string())
     }
 }

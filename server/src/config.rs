@@ -23,8 +23,7 @@ pub struct Config {
     pub database_url: String,
     pub session_store: SessionStoreKind,
     pub app_env: AppEnv,
-    pub idle_timeout: Duration,
-    pub absolute_timeout: Duration,
+    /// How long a "remember me" session lasts.
     pub remember_timeout: Duration,
     /// Where development keeps its SQLite file.
     pub data_dir: PathBuf,
@@ -44,20 +43,6 @@ pub enum ConfigError {
 
 fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
-}
-
-fn secs(name: &'static str, default: u64) -> Result<Duration, ConfigError> {
-    match var(name) {
-        None => Ok(Duration::from_secs(default)),
-        Some(value) => match value.trim().parse::<u64>() {
-            Ok(n) if n > 0 => Ok(Duration::from_secs(n)),
-            _ => Err(ConfigError::Invalid {
-                name,
-                expected: "a whole number of seconds above 0",
-                value,
-            }),
-        },
-    }
 }
 
 impl Config {
@@ -99,8 +84,6 @@ impl Config {
             database_url,
             session_store,
             app_env,
-            idle_timeout: secs("SESSION_IDLE_TIMEOUT_SECS", 1800)?,
-            absolute_timeout: secs("SESSION_ABSOLUTE_TIMEOUT_SECS", 43_200)?,
             remember_timeout: Duration::from_secs(2_592_000),
             data_dir,
         })

@@ -358,3 +358,30 @@ async fn unknown_pages_are_404() {
         .unwrap();
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn bodies_over_64_kib_get_413_and_change_nothing() {
+    let app = TestApp::spawn().await;
+    let email = unique_email();
+    let padding = "x".repeat(70 * 1024);
+    let res = app
+        .post(
+            "/api/signup",
+            &[("email", &email), ("password", PASSWORD), ("pad", &padding)],
+            None,
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let res = app
+        .post(
+            "/api/login",
+            &[("email", &email), ("password", PASSWORD)],
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.status(),
+        StatusCode::UNAUTHORIZED,
+        "the oversized sign-up must not have created the user"
+    );
+}
