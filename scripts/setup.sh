@@ -51,30 +51,32 @@ rust_from_rustup() {
 rust_from_debian() {
   local stamp="$STATE_DIR/debian-wasm-std.stamp"
   dpkg -s rustc-web cargo-web rust-web-src lld-22 >/dev/null 2>&1 ||
-    apt_install rustc-web cargo-web rust-web-src lld-22
+    apt_install rustc-web cargo-web rust-web-src lld-22 || return 1
   if [ ! -f "$stamp" ]; then
     say "building the wasm32 std with Debian's rustc (once)"
-    local seed
+    local seed dest=/usr/lib/rustlib/wasm32-unknown-unknown/lib
     seed="$(mktemp -d)"
-    mkdir -p "$seed/src"
+    mkdir -p "$seed/src" "$dest"
     printf '[package]\nname = "seed"\nversion = "0.0.0"\nedition = "2021"\n[lib]\ncrate-type = ["rlib"]\n[profile.release]\nlto = true\n' >"$seed/Cargo.toml"
-    echo '#![no_std]' >"$seed/src/lib.rs"
-    (cd "$seed" && RUSTC_BOOTSTRAP=1 /usr/bin/cargo build --release --target wasm32-unknown-unknown \
-      -Zbuild-std=std,panic_abort,test >&2)
-    local dest=/usr/lib/rustlib/wasm32-unknown-unknown/lib
-    mkdir -p "$dest"
+    echo 'pub fn seed() {}' >"$seed/src/lib.rs"
+    # Debian's cargo and rustc, not rustup's proxies.
+    (cd "$seed" && env -u RUSTUP_TOOLCHAIN PATH="/usr/bin:$PATH" RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$seed/target" \
+      /usr/bin/cargo build --release --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort,test >&2) ||
+      return 1
     find "$seed/target/wasm32-unknown-unknown/release/deps" \( -name 'lib*.rlib' -o -name 'lib*.rmeta' \) \
-      ! -name 'libseed*' -exec cp {} "$dest/" \;
+      ! -name 'libseed*' -exec cp {} "$dest/" \; || return 1
     rm -rf "$seed"
     touch "$stamp"
   fi
-  rustup toolchain list | grep -q '^debian' || rustup toolchain link debian /usr
+  rustup toolchain list | grep -q '^debian' || rustup toolchain link debian /usr || return 1
   export RUSTUP_TOOLCHAIN=debian
 }
 
-if ! rust_from_rustup; then
-  say "rustup could not fetch Rust $RUST_VERSION; falling back to Debian's rustc-web"
-  rust_from_debian
+# GATEHOUSE_RUST=debian forces the fallback (to test it on a machine where
+# rustup works).
+if [ "${GATEHOUSE_RUST:-}" = debian ] || ! rust_from_rustup; then
+  say "using Debian's rustc-web (rustup could not fetch Rust $RUST_VERSION, or GATEHOUSE_RUST=debian)"
+  rust_from_debian || { say "could not set up a Rust toolchain with a wasm32 target"; exit 1; }
 fi
 
 # --- cargo-leptos and wasm-bindgen -----------------------------------------

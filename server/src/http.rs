@@ -37,6 +37,33 @@ pub async fn api_status(req: Request, next: Next) -> Response {
     Response::from_parts(parts, Body::from(bytes))
 }
 
+/// Reads the request body up front, so a body sent in chunks past the limit
+/// gets 413 just like one that declared its length (tower-http's
+/// `RequestBodyLimitLayer` answers those before anything is read). Server
+/// functions read whole bodies anyway, so buffering costs nothing extra.
+pub async fn buffer_body(req: Request, next: Next) -> Response {
+    let (parts, body) = req.into_parts();
+    match to_bytes(body, crate::MAX_BODY_BYTES).await {
+        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Err(err) => {
+            // The limit error may sit a few layers down the error chain.
+            let inner = err.into_inner();
+            let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(inner.as_ref());
+            let mut too_large = false;
+            while let Some(err) = cause {
+                too_large |= err.is::<http_body_util::LengthLimitError>();
+                cause = err.source();
+            }
+            if too_large {
+                StatusCode::PAYLOAD_TOO_LARGE.into_response()
+            } else {
+                // The client went away or sent a broken body.
+                StatusCode::BAD_REQUEST.into_response()
+            }
+        }
+    }
+}
+
 /// A signed-out full page load of a protected page goes to the login page,
 /// which sends the person back here afterwards.
 pub async fn require_login(session: Session, req: Request, next: Next) -> Response {

@@ -112,6 +112,7 @@ fn router<S: SessionStore + Clone>(config: &Config, state: AppState, store: S) -
         // Outside the session layer: a health checker never creates a session.
         .route("/healthz", get(|| async { "ok" }))
         .merge(app)
+        .layer(middleware::from_fn(http::buffer_body))
         .layer(middleware::from_fn(http::security_headers))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }

@@ -385,3 +385,31 @@ async fn bodies_over_64_kib_get_413_and_change_nothing() {
         "the oversized sign-up must not have created the user"
     );
 }
+
+/// The same limit for a body that does not declare its length.
+#[tokio::test]
+async fn chunked_bodies_over_64_kib_get_413() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let addr = app.base.trim_start_matches("http://").to_owned();
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let head = format!(
+        "POST /api/signup HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nTransfer-Encoding: chunked\r\n\
+         Connection: close\r\n\r\n"
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let body = format!("email={}&password=abcdefghijk&pad={}", unique_email(), "x".repeat(100 * 1024));
+    for chunk in body.as_bytes().chunks(8192) {
+        let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
+        // The server may answer and close before reading everything.
+        if stream.write_all(&framed).await.is_err() {
+            break;
+        }
+    }
+    let _ = stream.write_all(b"0\r\n\r\n").await;
+    let mut response = Vec::new();
+    let _ = stream.read_to_end(&mut response).await;
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+}
