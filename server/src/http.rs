@@ -44,7 +44,10 @@ pub async fn api_status(req: Request, next: Next) -> Response {
 pub async fn buffer_body(req: Request, next: Next) -> Response {
     let (parts, body) = req.into_parts();
     match to_bytes(body, crate::MAX_BODY_BYTES).await {
-        Ok(bytes) => next.run(Request::from_parts(parts, Body::from(bytes))).await,
+        Ok(bytes) => {
+            next.run(Request::from_parts(parts, Body::from(bytes)))
+                .await
+        }
         Err(err) => {
             // The limit error may sit a few layers down the error chain.
             let inner = err.into_inner();

@@ -37,7 +37,8 @@ impl Application {
             users: Users::new(pool.clone()),
             // Two cores here: more hashes at once would only queue in the
             // blocking pool and take memory.
-            hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get())),
+            hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+                .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
             remember_for: time::Duration::try_from(config.remember_timeout)?,
         };
         let router = match config.session_store {

@@ -399,7 +399,11 @@ async fn chunked_bodies_over_64_kib_get_413() {
          Connection: close\r\n\r\n"
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    let body = format!("email={}&password=abcdefghijk&pad={}", unique_email(), "x".repeat(100 * 1024));
+    let body = format!(
+        "email={}&password=abcdefghijk&pad={}",
+        unique_email(),
+        "x".repeat(100 * 1024)
+    );
     for chunk in body.as_bytes().chunks(8192) {
         let framed = [format!("{:x}\r\n", chunk.len()).as_bytes(), chunk, b"\r\n"].concat();
         // The server may answer and close before reading everything.
@@ -412,4 +416,17 @@ async fn chunked_bodies_over_64_kib_get_413() {
     let _ = stream.read_to_end(&mut response).await;
     let response = String::from_utf8_lossy(&response);
     assert!(response.starts_with("HTTP/1.1 413"), "{response}");
+}
+
+#[tokio::test]
+async fn production_cookies_are_secure_with_a_host_prefix() {
+    let app = TestApp::spawn_with(|config| config.app_env = server::config::AppEnv::Production).await;
+    let email = unique_email();
+    let res = app
+        .post("/api/signup", &[("email", &email), ("password", PASSWORD)], None)
+        .await;
+    assert!(res.status().is_success());
+    let set_cookie = set_cookie_header(&res).unwrap();
+    assert!(set_cookie.starts_with("__Host-gatehouse="), "{set_cookie}");
+    assert!(set_cookie.contains("Secure") && set_cookie.contains("Path=/"), "{set_cookie}");
 }

@@ -16,36 +16,37 @@ pub const PARALLELISM: u32 = 1;
 
 #[derive(Clone)]
 pub struct Hasher {
+    argon2: Argon2<'static>,
     permits: Arc<Semaphore>,
-    /// A real hash of a random password, verified against when the email is
-    /// unknown, so a failed login takes as long either way.
+    /// A real hash at the same parameters, verified against when the email
+    /// is unknown, so a failed login takes as long either way.
     dummy_hash: Arc<str>,
 }
 
-fn argon2() -> Argon2<'static> {
-    let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)
-        .expect("static argon2 parameters are valid");
-    Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
-}
+pub type HasherError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Hasher {
     /// `concurrency` bounds how many hashes run at once (each takes 19 MiB
     /// and a core for tens of milliseconds).
-    pub fn new(concurrency: usize) -> Self {
-        let dummy = argon2()
-            .hash_password(b"gatehouse-dummy-password-never-matches")
-            .expect("hashing a constant cannot fail")
-            .to_string();
-        Self {
+    pub fn new(concurrency: usize) -> Result<Self, HasherError> {
+        let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)?;
+        let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let dummy_hash = argon2
+            .hash_password(b"gatehouse-dummy-password")?
+            .to_string()
+            .into();
+        Ok(Self {
+            argon2,
             permits: Arc::new(Semaphore::new(concurrency.max(1))),
-            dummy_hash: dummy.into(),
-        }
+            dummy_hash,
+        })
     }
 
     pub async fn hash(&self, password: &Password) -> Result<String, ApiError> {
         let password = password.expose().to_owned();
+        let argon2 = self.argon2.clone();
         self.run(move || {
-            argon2()
+            argon2
                 .hash_password(password.as_bytes())
                 .map(|h| h.to_string())
                 .ok()
@@ -60,11 +61,12 @@ impl Hasher {
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();
+        let argon2 = self.argon2.clone();
         let matches = self
             .run(move || {
                 PasswordHash::new(&hash)
                     .map(|parsed| {
-                        argon2()
+                        argon2
                             .verify_password(password.as_bytes(), &parsed)
                             .is_ok()
                     })
@@ -96,7 +98,7 @@ mod tests {
 
     #[tokio::test]
     async fn hashes_are_argon2id_at_owasp_parameters_and_verify() {
-        let hasher = Hasher::new(2);
+        let hasher = Hasher::new(2).unwrap();
         let password = Password::parse("correct horse battery").unwrap();
         let hash = hasher.hash(&password).await.unwrap();
         assert!(
@@ -113,7 +115,7 @@ mod tests {
             .unwrap());
         // Unknown user: verified against the dummy, still false.
         assert!(!hasher
-            .verify("gatehouse-dummy-password-never-matches", None)
+            .verify("gatehouse-dummy-password", None)
             .await
             .unwrap());
     }
