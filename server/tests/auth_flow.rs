@@ -43,13 +43,7 @@ async fn anonymous_pages_set_no_cookie_and_store_nothing() {
 async fn signup_logs_in_and_me_returns_the_email() {
     let app = TestApp::spawn().await;
     let email = unique_email();
-    let res = app
-        .post(
-            "/api/signup",
-            &[("email", &email), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let res = app.sign_up(&email).await;
     assert!(
         matches!(res.status().as_u16(), 200 | 201),
         "{}",
@@ -80,13 +74,7 @@ async fn signup_logs_in_and_me_returns_the_email() {
 async fn signup_normalises_the_email_and_refuses_a_taken_one() {
     let app = TestApp::spawn().await;
     let email = unique_email();
-    let res = app
-        .post(
-            "/api/signup",
-            &[("email", &email), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let res = app.sign_up(&email).await;
     assert!(res.status().is_success());
     let shouted = format!("  {}  ", email.to_uppercase());
     let res = app
@@ -420,13 +408,15 @@ async fn chunked_bodies_over_64_kib_get_413() {
 
 #[tokio::test]
 async fn production_cookies_are_secure_with_a_host_prefix() {
-    let app = TestApp::spawn_with(|config| config.app_env = server::config::AppEnv::Production).await;
+    let app =
+        TestApp::spawn_with(|config| config.app_env = server::config::AppEnv::Production).await;
     let email = unique_email();
-    let res = app
-        .post("/api/signup", &[("email", &email), ("password", PASSWORD)], None)
-        .await;
+    let res = app.sign_up(&email).await;
     assert!(res.status().is_success());
     let set_cookie = set_cookie_header(&res).unwrap();
     assert!(set_cookie.starts_with("__Host-gatehouse="), "{set_cookie}");
-    assert!(set_cookie.contains("Secure") && set_cookie.contains("Path=/"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("Secure") && set_cookie.contains("Path=/"),
+        "{set_cookie}"
+    );
 }

@@ -53,39 +53,67 @@ fn TextField(
     }
 }
 
-/// The error of the last attempt: from the hydrated client's own call, or,
-/// for a form posted without JavaScript, from the URL it was redirected
-/// back to (`?__err=`; the router provides it to the page being rendered).
-fn last_error(
-    value: impl Get<Value = Option<Result<(), ApiError>>> + Send + Sync + 'static,
-    path: &'static str,
-) -> Signal<Option<ApiError>> {
-    let from_url = use_context::<ServerActionError>()
-        .filter(|err| err.path() == path)
-        .map(|err| ServerFnUrlError::<ApiError>::decode_err(err.err()));
-    Signal::derive(move || match value.get() {
-        Some(result) => result.err(),
-        None => from_url.clone(),
-    })
-}
-
-/// Checks the typed values in the browser with the very rules the server
-/// applies (the same types, compiled into the WASM), so a mistake shows at
-/// once. A click on the submit button comes before the submit event (even
-/// for Enter in a field), so cancelling it stops the post.
-fn precheck(
-    rules: impl Fn(&str, &str) -> Result<(), Invalid> + Copy + 'static,
+/// What an email-and-password form keeps: its two inputs, the error the
+/// browser found itself, and the error to show (the browser's, else the
+/// server's).
+#[derive(Clone, Copy)]
+struct CredentialsForm {
     email: NodeRef<Input>,
     password: NodeRef<Input>,
     local: RwSignal<Option<ApiError>>,
-) -> impl Fn(MouseEvent) + Copy + 'static {
-    move |ev: MouseEvent| {
-        let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
-        match rules(&value(email), &value(password)) {
-            Ok(()) => local.set(None),
-            Err(invalid) => {
-                ev.prevent_default();
-                local.set(Some(invalid.into()));
+    server: Signal<Option<ApiError>>,
+}
+
+impl CredentialsForm {
+    /// `value` and `path` are the form's action's: its last result, and the
+    /// server function whose error a form posted without JavaScript comes
+    /// back with in the URL (`?__err=`; the router provides it to the page
+    /// being rendered).
+    fn new(
+        value: impl Get<Value = Option<Result<(), ApiError>>> + Send + Sync + 'static,
+        path: &'static str,
+    ) -> Self {
+        let from_url = use_context::<ServerActionError>()
+            .filter(|err| err.path() == path)
+            .map(|err| ServerFnUrlError::<ApiError>::decode_err(err.err()));
+        let server = Signal::derive(move || match value.get() {
+            Some(result) => result.err(),
+            None => from_url.clone(),
+        });
+        Self {
+            email: NodeRef::new(),
+            password: NodeRef::new(),
+            local: RwSignal::new(None),
+            server,
+        }
+    }
+
+    fn error(self) -> Signal<Option<ApiError>> {
+        Signal::derive(move || self.local.get().or_else(|| self.server.get()))
+    }
+
+    /// The email typed before a failed post without JavaScript.
+    fn typed_email(self) -> Signal<Option<String>> {
+        Signal::derive(move || self.server.get().and_then(|e| e.email))
+    }
+
+    /// Checks the typed values in the browser with the very rules the
+    /// server applies (the same types, compiled into the WASM), so a
+    /// mistake shows at once. A click on the submit button comes before the
+    /// submit event (even for Enter in a field), so cancelling it stops the
+    /// post.
+    fn precheck(
+        self,
+        rules: impl Fn(&str, &str) -> Result<(), Invalid> + Copy + 'static,
+    ) -> impl Fn(MouseEvent) + Copy + 'static {
+        move |ev: MouseEvent| {
+            let value = |input: NodeRef<Input>| input.get().map(|i| i.value()).unwrap_or_default();
+            match rules(&value(self.email), &value(self.password)) {
+                Ok(()) => self.local.set(None),
+                Err(invalid) => {
+                    ev.prevent_default();
+                    self.local.set(Some(invalid.into()));
+                }
             }
         }
     }
@@ -94,21 +122,13 @@ fn precheck(
 #[component]
 pub fn SignupPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let (email_ref, password_ref) = (NodeRef::new(), NodeRef::new());
-    let local = RwSignal::new(None);
-    let server = last_error(auth.signup.value(), Signup::PATH);
-    let error = Signal::derive(move || local.get().or_else(|| server.get()));
-    let typed_email = Signal::derive(move || server.get().and_then(|e| e.email));
-    let check = precheck(
-        |email, password| {
-            Email::parse(email)
-                .and(Password::parse(password))
-                .map(|_| ())
-        },
-        email_ref,
-        password_ref,
-        local,
-    );
+    let form = CredentialsForm::new(auth.signup.value(), Signup::PATH);
+    let (error, typed_email) = (form.error(), form.typed_email());
+    let check = form.precheck(|email, password| {
+        Email::parse(email)
+            .and(Password::parse(password))
+            .map(|_| ())
+    });
     view! {
         <Title text="Sign up · Gatehouse"/>
         <section class="card narrow">
@@ -116,9 +136,9 @@ pub fn SignupPage() -> impl IntoView {
             <ActionForm action=auth.signup attr:class="auth-form" attr:novalidate=true>
                 <FormError error/>
                 <TextField id="email" label="Email" kind="email" autocomplete="email"
-                    field=Field::Email error value=typed_email node_ref=email_ref/>
+                    field=Field::Email error value=typed_email node_ref=form.email/>
                 <TextField id="password" label="Password" kind="password" autocomplete="new-password"
-                    field=Field::Password error node_ref=password_ref/>
+                    field=Field::Password error node_ref=form.password/>
                 <p class="hint">"At least 8 characters. A long phrase you can remember is best."</p>
                 <button type="submit" on:click=check disabled=move || auth.signup.pending().get()>
                     "Sign up"
@@ -132,19 +152,11 @@ pub fn SignupPage() -> impl IntoView {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
-    let (email_ref, password_ref) = (NodeRef::new(), NodeRef::new());
-    let local = RwSignal::new(None);
-    let server = last_error(auth.login.value(), Login::PATH);
-    let error = Signal::derive(move || local.get().or_else(|| server.get()));
-    let typed_email = Signal::derive(move || server.get().and_then(|e| e.email));
+    let form = CredentialsForm::new(auth.login.value(), Login::PATH);
+    let (error, typed_email) = (form.error(), form.typed_email());
     // Only the email's shape is checked here: password rules are for new
     // passwords, and a login just says whether the pair matches.
-    let check = precheck(
-        |email, _| Email::parse(email).map(|_| ()),
-        email_ref,
-        password_ref,
-        local,
-    );
+    let check = form.precheck(|email, _| Email::parse(email).map(|_| ()));
     let query = use_query_map();
     let next = move || query.read().get("next").unwrap_or_default();
     view! {
@@ -154,9 +166,9 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=auth.login attr:class="auth-form" attr:novalidate=true>
                 <FormError error/>
                 <TextField id="email" label="Email" kind="email" autocomplete="username"
-                    field=Field::Email error value=typed_email node_ref=email_ref/>
+                    field=Field::Email error value=typed_email node_ref=form.email/>
                 <TextField id="password" label="Password" kind="password" autocomplete="current-password"
-                    field=Field::Password error node_ref=password_ref/>
+                    field=Field::Password error node_ref=form.password/>
                 <div class="field checkbox">
                     <input id="remember" name="remember" type="checkbox"/>
                     <label for="remember">"Remember me on this device"</label>

@@ -65,11 +65,7 @@ impl Hasher {
         let matches = self
             .run(move || {
                 PasswordHash::new(&hash)
-                    .map(|parsed| {
-                        argon2
-                            .verify_password(password.as_bytes(), &parsed)
-                            .is_ok()
-                    })
+                    .map(|parsed| argon2.verify_password(password.as_bytes(), &parsed).is_ok())
                     .unwrap_or(false)
             })
             .await?;

@@ -89,16 +89,20 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// A sign-up POST for `email` with the test password.
+    pub async fn sign_up(&self, email: &str) -> Response {
+        self.post(
+            "/api/signup",
+            &[("email", email), ("password", PASSWORD)],
+            None,
+        )
+        .await
+    }
+
     /// Signs a fresh user up and returns (email, cookie).
     pub async fn signed_up(&self) -> (String, String) {
         let email = unique_email();
-        let res = self
-            .post(
-                "/api/signup",
-                &[("email", &email), ("password", PASSWORD)],
-                None,
-            )
-            .await;
+        let res = self.sign_up(&email).await;
         assert!(res.status().is_success(), "signup failed: {}", res.status());
         let cookie = session_cookie(&res).expect("signup sets a session cookie");
         (email, cookie)
