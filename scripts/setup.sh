@@ -1,23 +1,21 @@
 #!/usr/bin/env bash
 # Installs whatever is missing to build, run and test Gatehouse, and nothing
-# that is already there: a second run takes seconds. Source it (scripts/run.sh
-# and scripts/test.sh do) so the PATH and toolchain it settles on stay set.
+# that is already there: a second run takes a fraction of a second. Then
+# `source scripts/env.sh` puts the tools on PATH (scripts/run.sh and
+# scripts/test.sh do both).
 #
 # Each tool is installed once per machine; see ../shared/TOOLCHAIN.md for why
 # each step is the way it is.
 
-# shellcheck shell=bash
 set -euo pipefail
 
-GATEHOUSE_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-export GATEHOUSE_ROOT
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 RUST_VERSION="1.96.0"
 CARGO_LEPTOS_VERSION="0.3.11"
-# Kept outside the clone so CI runs and fresh clones reuse one warm build.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/gatehouse/target}"
 STATE_DIR="$HOME/.cache/gatehouse"
 mkdir -p "$STATE_DIR" "$CARGO_TARGET_DIR"
-export PATH="$HOME/.cargo/bin:$GATEHOUSE_ROOT/end2end/node_modules/.bin:$PATH"
+# Chosen afresh below; env.sh reads the choice back from $STATE_DIR/toolchain.
+unset RUSTUP_TOOLCHAIN
 
 say() { printf '\033[1;34msetup:\033[0m %s\n' "$*" >&2; }
 
@@ -110,6 +108,7 @@ fi
 if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
-export CHROMIUM_PATH="$(command -v chromium)"
+
+echo "$RUSTUP_TOOLCHAIN" >"$STATE_DIR/toolchain"
 
 say "ready: $(rustc --version), $(cargo leptos --version), wasm-bindgen $WASM_BINDGEN_VERSION"

@@ -3,7 +3,8 @@
 # tests against real databases, then the Playwright suite in Debian's
 # Chromium against a release build, with JavaScript on and off.
 set -euo pipefail
-source "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+"$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$GATEHOUSE_ROOT"
 
 logs="$(mktemp -d)"
