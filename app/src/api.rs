@@ -101,19 +101,33 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-#[server(prefix = "/api", endpoint = "me", input = server_fn::codec::GetUrl)]
-pub async fn me() -> Result<User, ApiError> {
+/// The signed-in user, if the session names one that still exists.
+#[cfg(feature = "ssr")]
+async fn signed_in_user() -> Result<Option<User>, ApiError> {
     let state = AppState::from_context()?;
     let session = session::current().await?;
     let Some(user_id) = session::user_id(&session).await? else {
-        return Err(ApiError::unauthorized());
+        return Ok(None);
     };
     match state.users.by_id(user_id).await? {
-        Some(user) => Ok(User { email: user.email }),
+        Some(user) => Ok(Some(User { email: user.email })),
         // The account is gone: the session means nothing any more.
         None => {
             session::log_out(&session).await?;
-            Err(ApiError::unauthorized())
+            Ok(None)
         }
     }
+}
+
+/// The API's "who am I": the signed-in user, or 401.
+#[server(prefix = "/api", endpoint = "me", input = server_fn::codec::GetUrl)]
+pub async fn me() -> Result<User, ApiError> {
+    signed_in_user().await?.ok_or_else(ApiError::unauthorized)
+}
+
+/// What the pages ask: being signed out is an answer here, not an error,
+/// so a signed-out browser sees no failed request in its console.
+#[server(prefix = "/api", endpoint = "whoami", input = server_fn::codec::GetUrl)]
+pub async fn whoami() -> Result<Option<User>, ApiError> {
+    signed_in_user().await
 }

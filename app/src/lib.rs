@@ -44,7 +44,7 @@ pub struct Auth {
     pub signup: ServerAction<Signup>,
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
-    pub user: Resource<Result<User, ApiError>>,
+    pub user: Resource<Result<Option<User>, ApiError>>,
 }
 
 #[component]
@@ -74,7 +74,7 @@ fn Layout() -> impl IntoView {
                 logout.version().get(),
             )
         },
-        |_| api::me(),
+        |_| api::whoami(),
     );
     provide_context(Auth {
         signup,

@@ -13,6 +13,8 @@ import {
 // "no-js" project (plain HTML forms and redirects).
 
 test("sign up lands on the profile, log out, log in again", async ({ page }, testInfo) => {
+  const consoleErrors: string[] = [];
+  page.on("console", (msg) => msg.type() === "error" && consoleErrors.push(msg.text()));
   const email = await signUp(page, testInfo);
   await expect(page.getByTestId("header-email")).toHaveText(email);
 
@@ -29,6 +31,8 @@ test("sign up lands on the profile, log out, log in again", async ({ page }, tes
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByTestId("profile-email")).toHaveText(email);
   await expectSameDocument(page, testInfo);
+  // No failed request or hydration error along the way.
+  expect(consoleErrors).toEqual([]);
 });
 
 test("the profile is protected and login returns to it", async ({ page, context }, testInfo) => {

@@ -420,3 +420,15 @@ async fn production_cookies_are_secure_with_a_host_prefix() {
         "{set_cookie}"
     );
 }
+
+/// The pages' own question: a signed-out answer is a 200 with `null`.
+#[tokio::test]
+async fn whoami_answers_null_when_signed_out() {
+    let app = TestApp::spawn().await;
+    let res = app.get("/api/whoami", None).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(res.json::<Value>().await.unwrap(), Value::Null);
+    let (email, cookie) = app.signed_up().await;
+    let res = app.get("/api/whoami", Some(&cookie)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
+}

@@ -11,11 +11,11 @@ pub fn HomePage() -> impl IntoView {
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(user) => view! {
+                        Ok(Some(user)) => view! {
                             <p>"You are signed in as " <strong data-testid="home-email">{user.email}</strong> "."</p>
                             <p><A href="/profile">"Go to your profile"</A></p>
                         }.into_any(),
-                        Err(_) => view! {
+                        _ => view! {
                             <p>"Sign up for an account, or log in to the one you have."</p>
                             <p class="actions">
                                 <A href="/login" attr:class="button">"Log in"</A>

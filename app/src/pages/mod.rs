@@ -23,11 +23,11 @@ pub fn Header() -> impl IntoView {
                 <Transition fallback=|| ()>
                     {move || Suspend::new(async move {
                         match auth.user.await {
-                            Ok(user) => view! {
+                            Ok(Some(user)) => view! {
                                 <span class="who" data-testid="header-email">{user.email}</span>
                                 <LogoutButton/>
                             }.into_any(),
-                            Err(_) => view! {
+                            _ => view! {
                                 <A href="/login">"Log in"</A>
                                 <A href="/signup" attr:class="button">"Sign up"</A>
                             }.into_any(),

@@ -17,12 +17,16 @@ pub fn ProfilePage() -> impl IntoView {
             <Transition fallback=|| view! { <p>"Loading…"</p> }>
                 {move || Suspend::new(async move {
                     match auth.user.await {
-                        Ok(user) => view! {
+                        Ok(Some(user)) => view! {
                             <h1>"Your profile"</h1>
                             <p>"Signed in as " <strong data-testid="profile-email">{user.email}</strong></p>
                             <LogoutButton/>
                         }.into_any(),
-                        Err(_) => view! {
+                        Err(err) => view! {
+                            <h1>"Your profile"</h1>
+                            <p role="alert">{err.message}</p>
+                        }.into_any(),
+                        Ok(None) => view! {
                             <h1>"Your profile"</h1>
                             <p>"You are signed out. "
                                 <A href="/login?next=%2Fprofile">"Log in"</A>
