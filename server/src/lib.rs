@@ -35,8 +35,8 @@ impl Application {
         let pool = db::connect(&config).await?;
         let state = AppState {
             users: Users::new(pool.clone()),
-            // Two cores here: more hashes at once would only queue in the
-            // blocking pool and take memory.
+            // One hash per core: more at once would only queue in the
+            // blocking pool and take 19 MiB each.
             hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
                 .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
             remember_for: time::Duration::try_from(config.remember_timeout)?,

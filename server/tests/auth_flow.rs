@@ -77,13 +77,7 @@ async fn signup_normalises_the_email_and_refuses_a_taken_one() {
     let res = app.sign_up(&email).await;
     assert!(res.status().is_success());
     let shouted = format!("  {}  ", email.to_uppercase());
-    let res = app
-        .post(
-            "/api/signup",
-            &[("email", &shouted), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let res = app.sign_up(&shouted).await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
     assert!(res.headers().get(header::SET_COOKIE).is_none());
     let body: Value = res.json().await.unwrap();
@@ -431,4 +425,23 @@ async fn whoami_answers_null_when_signed_out() {
     let (email, cookie) = app.signed_up().await;
     let res = app.get("/api/whoami", Some(&cookie)).await;
     assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
+}
+
+/// `SESSION_STORE_URL=memory`: sessions work and never reach the database.
+#[tokio::test]
+async fn memory_session_store_keeps_sessions_out_of_the_database() {
+    let app = TestApp::spawn_with(|config| {
+        config.session_store = server::config::SessionStoreKind::Memory
+    })
+    .await;
+    let (email, cookie) = app.signed_up().await;
+    let res = app.get("/api/me", Some(&cookie)).await;
+    assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
+    let tables: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tower_sessions'",
+    )
+    .fetch_one(&app.db().await)
+    .await
+    .unwrap();
+    assert_eq!(tables, 0);
 }
