@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{is_checked, Email, NextPath, Password},
-    ssr::{session, AppState},
+    ssr::{client, common_passwords, session, throttle::Keys, AppState},
 };
 
 /// What `GET /api/me` answers.
@@ -39,6 +39,7 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
     let result: Result<(), ApiError> = async {
         let parsed_email = Email::parse(&email)?;
         let password = Password::parse(&password)?;
+        common_passwords::refuse_common(&password)?;
         let state = AppState::from_context()?;
         let hash = state.hasher.hash(&password).await?;
         let user_id = state
@@ -47,7 +48,7 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
             .await?
             .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
-        session::log_in(&session, user_id, false, state.remember_for).await?;
+        session::log_in(&session, user_id, false, &state.lifetimes, client()).await?;
         leptos_axum::redirect("/profile");
         Ok(())
     }
@@ -64,6 +65,10 @@ pub async fn login(
 ) -> Result<(), ApiError> {
     let result: Result<(), ApiError> = async {
         let state = AppState::from_context()?;
+        let client = client();
+        let keys = Keys::new(&email, &client.ip);
+        // Checked before hashing, so a locked-out storm costs no CPU.
+        state.throttle.check(&keys, session::now()).await?;
         // An unparseable email can't match an account; it still costs a
         // hash, so its timing says nothing either.
         let user = match Email::parse(&email) {
@@ -74,16 +79,21 @@ pub async fn login(
             Some(user) => (Some(user.id), Some(user.password_hash)),
             None => (None, None),
         };
-        if !state.hasher.verify(&password, stored).await? {
+        // Verified against a dummy hash when there is no such user, so
+        // both failures take about as long and answer the same.
+        let matches = state.hasher.verify(&password, stored).await?;
+        let Some(user_id) = user_id.filter(|_| matches) else {
+            state.throttle.record_failure(&keys, session::now()).await?;
             return Err(ApiError::bad_credentials());
-        }
-        let user_id = user_id.ok_or_else(ApiError::bad_credentials)?;
+        };
+        state.throttle.clear_account(&keys).await?;
         let session = session::current().await?;
         session::log_in(
             &session,
             user_id,
             is_checked(remember.as_deref()),
-            state.remember_for,
+            &state.lifetimes,
+            client,
         )
         .await?;
         leptos_axum::redirect(NextPath::or_profile(next.as_deref()).as_str());

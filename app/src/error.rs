@@ -21,6 +21,10 @@ pub enum ErrorCode {
     BadCredentials,
     /// 401: not signed in.
     Unauthorized,
+    /// 403: a cross-site request, refused.
+    Forbidden,
+    /// 429: too many failed logins; `retry_after` says for how long.
+    TooManyAttempts,
     /// 503: the database or session store did not answer.
     Unavailable,
     /// The browser could not reach the server (client side only).
@@ -33,6 +37,8 @@ impl ErrorCode {
             Self::Invalid => 422,
             Self::EmailTaken => 409,
             Self::BadCredentials | Self::Unauthorized => 401,
+            Self::Forbidden => 403,
+            Self::TooManyAttempts => 429,
             Self::Unavailable | Self::Network => 503,
         }
     }
@@ -50,6 +56,10 @@ pub struct ApiError {
     /// known and an unknown email.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub email: Option<String>,
+    /// Seconds until a throttled login may be tried again (also sent as
+    /// the `Retry-After` header).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -59,6 +69,7 @@ impl ApiError {
             message: message.into(),
             field: None,
             email: None,
+            retry_after: None,
         }
     }
 
@@ -88,6 +99,32 @@ impl ApiError {
 
     pub fn unauthorized() -> Self {
         Self::new(ErrorCode::Unauthorized, "Please log in to continue.")
+    }
+
+    pub fn too_many_attempts(retry_after_secs: u64) -> Self {
+        let minutes = retry_after_secs.div_ceil(60).max(1);
+        let wait = if minutes == 1 {
+            "a minute".to_owned()
+        } else {
+            format!("{minutes} minutes")
+        };
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                ErrorCode::TooManyAttempts,
+                format!(
+                    "Too many failed attempts to log in. For your account's safety, \
+                     please wait {wait} and try again."
+                ),
+            )
+        }
+    }
+
+    pub fn cross_site() -> Self {
+        Self::new(
+            ErrorCode::Forbidden,
+            "This request came from another website, so Gatehouse refused it.",
+        )
     }
 
     pub fn unavailable() -> Self {

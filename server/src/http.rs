@@ -1,11 +1,13 @@
 //! HTTP middleware around the app: status codes for API errors, the
-//! protected-page redirect and the security headers.
+//! protected-page redirect, the session's idle timeout, the CSRF check and
+//! the security headers.
 
 use app::error::ApiError;
+use app::ssr::session::Lifetimes;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
-    http::{header, HeaderValue, Method, StatusCode},
+    http::{header, HeaderName, HeaderValue, Method, StatusCode},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
@@ -33,6 +35,11 @@ pub async fn api_status(req: Request, next: Next) -> Response {
     if let Ok(err) = serde_json::from_slice::<ApiError>(&bytes) {
         parts.status =
             StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+        if let Some(secs) = err.retry_after {
+            parts
+                .headers
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
     }
     Response::from_parts(parts, Body::from(bytes))
 }
@@ -87,20 +94,203 @@ pub async fn require_login(session: Session, req: Request, next: Next) -> Respon
     next.run(req).await
 }
 
-pub async fn security_headers(req: Request, next: Next) -> Response {
-    let mut res = next.run(req).await;
-    let headers = res.headers_mut();
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    // `same-origin` keeps the full Referer on our own form posts (a form
-    // posted without JavaScript is redirected back to it) and sends
-    // nothing to other sites.
-    headers.insert(
-        header::REFERRER_POLICY,
-        HeaderValue::from_static("same-origin"),
-    );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+/// Slides the session's idle timeout before the handler runs (the store
+/// itself refuses sessions past their deadline). Static files skip it.
+pub async fn session_guard(
+    axum::extract::State(lifetimes): axum::extract::State<Lifetimes>,
+    session: Session,
+    req: Request,
+    next: Next,
+) -> Response {
+    if !req.uri().path().starts_with("/pkg/") {
+        if let Err(err) = app::ssr::session::touch(&session, &lifetimes).await {
+            return error_response(req.headers().get(header::ACCEPT), err);
+        }
+    }
+    next.run(req).await
+}
+
+/// An error outside a server function: JSON for scripts and the API, a
+/// short page in words for a browser.
+pub fn error_response(accept: Option<&HeaderValue>, err: ApiError) -> Response {
+    let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
+    let wants_html = accept
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"));
+    let mut res = if wants_html {
+        let page = format!(
+            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
+             <title>Gatehouse</title></head><body><main><h1>Sorry</h1><p>{}</p>\
+             <p><a href=\"/\">Back to the home page</a></p></main></body></html>",
+            err.message
+        );
+        (
+            status,
+            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+            page,
+        )
+            .into_response()
+    } else {
+        (status, axum::Json(err)).into_response()
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     res
+}
+
+/// CSRF defence for every state-changing request: refuse it when the
+/// browser says it came from another site. `Sec-Fetch-Site: cross-site`,
+/// or an `Origin` (or, lacking one, a `Referer`) whose host is not this
+/// one, gets 403 before anything runs. Requests that carry none of these
+/// (scripts, curl) are not from a browser page and pass; the session
+/// cookie's `SameSite=Lax` covers old browsers.
+pub async fn csrf(req: Request, next: Next) -> Response {
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    if is_cross_site(req.headers()) {
+        tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
+        return error_response(req.headers().get(header::ACCEPT), ApiError::cross_site());
+    }
+    next.run(req).await
+}
+
+fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+    let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
+    if text(HeaderName::from_static("sec-fetch-site")) == Some("cross-site") {
+        return true;
+    }
+    let Some(host) = text(header::HOST) else {
+        // HTTP/1.1 always sends Host; without it nothing can be compared.
+        return text(header::ORIGIN).is_some() || text(header::REFERER).is_some();
+    };
+    let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
+    match source {
+        None => false,
+        Some(source) => authority(source).is_none_or(|a| !a.eq_ignore_ascii_case(host)),
+    }
+}
+
+/// `host[:port]` of an absolute http(s) URL; `None` for `null` or anything
+/// else that names no host.
+fn authority(url: &str) -> Option<&str> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"))?;
+    let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+    let authority = &rest[..end];
+    // Credentials in a Referer would be odd; refuse rather than parse them.
+    (!authority.is_empty() && !authority.contains('@')).then_some(authority)
+}
+
+/// A fresh nonce per response, for the Content-Security-Policy and the
+/// `<script>` tags Leptos renders (see `lib.rs`, which hands it to Leptos).
+#[derive(Clone, Debug)]
+pub struct CspNonce(pub String);
+
+/// Per-response headers: the CSP with its nonce. The fixed headers
+/// (nosniff, Referrer-Policy, HSTS…) are set by tower-http in `lib.rs`.
+pub async fn content_security_policy(
+    axum::extract::State(csp): axum::extract::State<Csp>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let nonce = {
+        use base64::Engine as _;
+        use rand::RngCore as _;
+        let mut bytes = [0u8; 16];
+        rand::rng().fill_bytes(&mut bytes);
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    };
+    req.extensions_mut().insert(CspNonce(nonce.clone()));
+    let mut res = next.run(req).await;
+    if let Ok(value) = HeaderValue::from_str(&csp.header(&nonce)) {
+        res.headers_mut()
+            .insert(header::CONTENT_SECURITY_POLICY, value);
+    }
+    res
+}
+
+#[derive(Clone, Debug)]
+pub struct Csp {
+    /// `cargo leptos watch` reloads the page over a WebSocket on another port.
+    pub live_reload: bool,
+}
+
+impl Csp {
+    pub fn header(&self, nonce: &str) -> String {
+        // 'wasm-unsafe-eval' lets the page compile its own WASM bundle; it
+        // does not allow JavaScript eval.
+        let connect = if self.live_reload {
+            "'self' ws: wss:"
+        } else {
+            "'self'"
+        };
+        format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src {connect}; \
+             object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        )
+    }
+}
+
+/// Anything that still comes out as a bare 500 (tower-sessions answers one
+/// when the store fails while saving) becomes a 503 with words: the store
+/// or database is what failed.
+pub async fn no_500(req: Request, next: Next) -> Response {
+    let accept = req.headers().get(header::ACCEPT).cloned();
+    let res = next.run(req).await;
+    if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return res;
+    }
+    tracing::error!("answering 503 instead of an internal error");
+    error_response(accept.as_ref(), ApiError::unavailable())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderMap;
+
+    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.insert(*name, HeaderValue::from_str(value).unwrap());
+        }
+        map
+    }
+
+    #[test]
+    fn same_origin_and_script_requests_pass() {
+        assert!(!is_cross_site(&headers(&[("host", "a.test:3000")])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "a.test:3000"),
+            ("origin", "http://a.test:3000"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("referer", "https://a.test/login?next=%2F"),
+        ])));
+    }
+
+    #[test]
+    fn other_sites_are_refused() {
+        for pairs in [
+            &[("host", "a.test"), ("origin", "https://evil.test")][..],
+            &[("host", "a.test"), ("origin", "null")],
+            &[("host", "a.test:3000"), ("origin", "http://a.test:4000")],
+            &[("host", "a.test"), ("referer", "https://evil.test/a.test")],
+            &[("host", "a.test"), ("referer", "https://a.test@evil.test/")],
+            &[("host", "a.test"), ("sec-fetch-site", "cross-site")],
+            // Origin wins over a same-site Referer.
+            &[
+                ("host", "a.test"),
+                ("origin", "https://evil.test"),
+                ("referer", "https://a.test/"),
+            ],
+        ] {
+            assert!(is_cross_site(&headers(pairs)), "{pairs:?}");
+        }
+    }
 }

@@ -6,16 +6,35 @@ pub mod config;
 mod db;
 mod http;
 
-use app::ssr::{passwords::Hasher, users::Users, AppState};
-use axum::{body::Body, extract::Request, middleware, routing::get, Router};
+use app::ssr::{
+    passwords::Hasher,
+    session::now,
+    store::{MemoryBackend, SessionBackend, Sessions, SqliteBackend},
+    throttle::Throttle,
+    users::Users,
+    AppState,
+};
+use axum::{
+    body::Body,
+    extract::Request,
+    http::{header, HeaderValue, StatusCode},
+    middleware,
+    response::IntoResponse,
+    routing::get,
+    Json, Router,
+};
 use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
-use std::net::SocketAddr;
+use sha2::{Digest, Sha512};
+use sqlx::SqlitePool;
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
-use tower_http::limit::RequestBodyLimitLayer;
-use tower_sessions::{cookie::SameSite, Expiry, MemoryStore, SessionManagerLayer, SessionStore};
-use tower_sessions_sqlx_store::SqliteStore;
+use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
+use tower_sessions::{
+    cookie::{Key, SameSite},
+    Expiry, SessionManagerLayer,
+};
 
 /// Request bodies above this get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -23,34 +42,47 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 /// Paths a signed-out visitor is sent to the login page from.
 pub const PROTECTED_PAGES: &[&str] = &["/profile"];
 
+/// How often expired sessions and login counters are deleted.
+const CLEANUP_EVERY: Duration = Duration::from_secs(300);
+
 pub struct Application {
     listener: TcpListener,
     router: Router,
+    sessions: Arc<dyn SessionBackend>,
+    throttle: Throttle,
 }
 
 impl Application {
     /// Connects and migrates the database, builds the router and binds the
     /// listener (`127.0.0.1:0` picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let secret = config.resolve_secret()?;
         let pool = db::connect(&config).await?;
+        let sessions: Arc<dyn SessionBackend> = match config.session_store {
+            SessionStoreKind::Database => Arc::new(SqliteBackend::new(pool.clone())),
+            SessionStoreKind::Memory => Arc::new(MemoryBackend::default()),
+        };
+        let throttle = Throttle::new(pool.clone(), config.login_limits);
         let state = AppState {
             users: Users::new(pool.clone()),
             // One hash per core: more at once would only queue in the
             // blocking pool and take 19 MiB each.
             hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
                 .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
-            remember_for: time::Duration::try_from(config.remember_timeout)?,
+            lifetimes: config.lifetimes,
+            throttle: throttle.clone(),
         };
-        let router = match config.session_store {
-            SessionStoreKind::Database => {
-                let store = SqliteStore::new(pool);
-                store.migrate().await?;
-                router(&config, state, store)
-            }
-            SessionStoreKind::Memory => router(&config, state, MemoryStore::default()),
-        };
+        // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
+        // bytes of key material the cookie crate wants.
+        let key = Key::from(&Sha512::digest(secret.as_bytes()));
+        let router = router(&config, state, key, pool, sessions.clone());
         let listener = TcpListener::bind(config.leptos.site_addr).await?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            sessions,
+            throttle,
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
@@ -58,19 +90,72 @@ impl Application {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(
+        let cleanup = tokio::spawn(cleanup(self.sessions, self.throttle));
+        let served = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
         .with_graceful_shutdown(shutdown_signal())
-        .await
+        .await;
+        cleanup.abort();
+        served
     }
 }
 
-fn router<S: SessionStore + Clone>(config: &Config, state: AppState, store: S) -> Router {
+/// Deletes expired sessions and ended login windows now and then; loads
+/// already ignore them, this only keeps the tables small.
+async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle) {
+    let mut every = tokio::time::interval(CLEANUP_EVERY);
+    loop {
+        every.tick().await;
+        match sessions.remove_expired(now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(n, "deleted expired sessions"),
+            Err(err) => tracing::warn!(%err, "could not delete expired sessions"),
+        }
+        if let Err(err) = throttle.remove_expired(now()).await {
+            tracing::warn!(%err, "could not delete old login counters");
+        }
+    }
+}
+
+/// `GET /readyz`: 200 when the database and the session store answer
+/// within two seconds, 503 otherwise.
+async fn readyz(pool: SqlitePool, sessions: Arc<dyn SessionBackend>) -> impl IntoResponse {
+    let limit = Duration::from_secs(2);
+    let database = matches!(
+        tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(&pool)).await,
+        Ok(Ok(_))
+    );
+    let store = matches!(
+        tokio::time::timeout(limit, sessions.ping()).await,
+        Ok(Ok(()))
+    );
+    let word = |ok| if ok { "ok" } else { "unavailable" };
+    let status = if database && store {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(serde_json::json!({ "database": word(database), "sessions": word(store) })),
+    )
+}
+
+fn router(
+    config: &Config,
+    state: AppState,
+    key: Key,
+    pool: SqlitePool,
+    backend: Arc<dyn SessionBackend>,
+) -> Router {
     let production = config.app_env == AppEnv::Production;
-    let sessions = SessionManagerLayer::new(store)
+    let lifetimes = state.lifetimes;
+    let sessions = SessionManagerLayer::new(Sessions::new(backend.clone(), lifetimes))
+        .with_signed(key)
         .with_name(if production {
             "__Host-gatehouse"
         } else {
@@ -85,7 +170,16 @@ fn router<S: SessionStore + Clone>(config: &Config, state: AppState, store: S) -
 
     let leptos_options = config.leptos.clone();
     let routes = generate_route_list(app::App);
-    let context = move || provide_context(state.clone());
+    let context = move || {
+        provide_context(state.clone());
+        // Leptos renders its <script> tags with this nonce; the CSP header
+        // names the same one.
+        let nonce = use_context::<axum::http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<http::CspNonce>().cloned());
+        if let Some(nonce) = nonce {
+            provide_context(leptos::nonce::Nonce::from_value(nonce.0));
+        }
+    };
 
     let app = Router::new()
         .route(
@@ -99,22 +193,56 @@ fn router<S: SessionStore + Clone>(config: &Config, state: AppState, store: S) -
                 move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
             }),
         )
-        .leptos_routes_with_context(&leptos_options, routes, context, {
+        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler(app::shell))
+        .fallback(leptos_axum::file_and_error_handler_with_context(
+            context,
+            app::shell,
+        ))
         .layer(middleware::from_fn(http::require_login))
         .layer(middleware::from_fn(http::api_status))
+        .layer(middleware::from_fn_with_state(
+            lifetimes,
+            http::session_guard,
+        ))
         .layer(sessions)
         .with_state(leptos_options);
 
+    let csp = http::Csp {
+        live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+    };
+    let fixed =
+        |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
+    let hsts = production.then(|| {
+        fixed(
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=63072000; includeSubDomains",
+        )
+    });
     Router::new()
-        // Outside the session layer: a health checker never creates a session.
+        // Outside the session layer: health checkers never create a session.
         .route("/healthz", get(|| async { "ok" }))
+        .route(
+            "/readyz",
+            get(move || readyz(pool.clone(), backend.clone())),
+        )
         .merge(app)
         .layer(middleware::from_fn(http::buffer_body))
-        .layer(middleware::from_fn(http::security_headers))
+        .layer(middleware::from_fn(http::csrf))
+        .layer(middleware::from_fn_with_state(
+            csp,
+            http::content_security_policy,
+        ))
+        .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        // `same-origin` keeps the full Referer on our own form posts (a form
+        // posted without JavaScript is redirected back to it) and sends
+        // nothing to other sites.
+        .layer(fixed(header::REFERRER_POLICY, "same-origin"))
+        .layer(fixed(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(tower::util::option_layer(hsts))
+        .layer(middleware::from_fn(http::no_500))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }
 

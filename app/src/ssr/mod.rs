@@ -1,12 +1,17 @@
 //! Server-only parts of the app: the state server functions run against.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM.
 
+pub mod common_passwords;
 pub mod passwords;
 pub mod session;
+pub mod store;
+pub mod throttle;
 pub mod users;
 
 use crate::error::ApiError;
 use passwords::Hasher;
+use session::{Client, Lifetimes};
+use throttle::Throttle;
 use users::Users;
 
 /// What every server function needs, provided as Leptos context by the
@@ -15,8 +20,8 @@ use users::Users;
 pub struct AppState {
     pub users: Users,
     pub hasher: Hasher,
-    /// How long a "remember me" session lasts.
-    pub remember_for: time::Duration,
+    pub lifetimes: Lifetimes,
+    pub throttle: Throttle,
 }
 
 impl AppState {
@@ -26,4 +31,23 @@ impl AppState {
             ApiError::unavailable()
         })
     }
+}
+
+/// The client's address as the server saw it. Behind a reverse proxy this
+/// is the proxy; see the README on `X-Forwarded-For`.
+pub fn client() -> Client {
+    use axum::{extract::ConnectInfo, http::request::Parts};
+    let parts = leptos::prelude::use_context::<Parts>();
+    let ip = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ConnectInfo<std::net::SocketAddr>>())
+        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .unwrap_or_default();
+    let user_agent = parts
+        .as_ref()
+        .and_then(|p| p.headers.get(axum::http::header::USER_AGENT))
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    Client { user_agent, ip }
 }

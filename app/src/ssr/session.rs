@@ -1,10 +1,85 @@
-//! The signed-in state kept in the session, and its lifecycle.
+//! The signed-in state kept in the session, and its lifecycle: log in under
+//! a new id, slide the idle timeout (writing at most about once a minute),
+//! and end sessions.
 
 use crate::error::ApiError;
+use serde::{Deserialize, Serialize};
 use tower_sessions::{Expiry, Session};
 
 /// The one key Gatehouse keeps in a session.
-const USER_ID: &str = "user_id";
+pub const AUTH: &str = "auth";
+
+/// What a signed-in session holds. Times are Unix seconds.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SignedIn {
+    pub user_id: i64,
+    pub created_at: i64,
+    /// Updated at most once per [`Lifetimes::touch_after`], so reading a
+    /// page does not write the store.
+    pub last_seen_at: i64,
+    pub remember: bool,
+    #[serde(default)]
+    pub user_agent: String,
+    #[serde(default)]
+    pub ip: String,
+}
+
+/// How long sessions live, from `SESSION_IDLE_TIMEOUT_SECS` and
+/// `SESSION_ABSOLUTE_TIMEOUT_SECS` (seconds).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Lifetimes {
+    pub idle: i64,
+    pub absolute: i64,
+    /// The absolute lifetime of a "remember me" session.
+    pub absolute_remember: i64,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            idle: 1800,
+            absolute: 43_200,
+            absolute_remember: 2_592_000,
+        }
+    }
+}
+
+impl Lifetimes {
+    /// When the session is dead: idle too long, or simply too old.
+    pub fn deadline(&self, s: &SignedIn) -> i64 {
+        let absolute = if s.remember {
+            self.absolute_remember
+        } else {
+            self.absolute
+        };
+        s.last_seen_at
+            .saturating_add(self.idle)
+            .min(s.created_at.saturating_add(absolute))
+    }
+
+    /// How stale `last_seen_at` may get before a request writes it again:
+    /// a minute, or a tenth of the idle timeout when that is shorter, so the
+    /// timeout is never off by more than a tenth.
+    pub fn touch_after(&self) -> i64 {
+        (self.idle / 10).clamp(1, 60)
+    }
+
+    /// The cookie's own lifetime: "remember me" outlives the browser until
+    /// the absolute deadline; otherwise the cookie dies with the browser.
+    fn cookie_expiry(&self, s: &SignedIn) -> Option<Expiry> {
+        s.remember.then(|| {
+            let end = s.created_at.saturating_add(self.absolute_remember);
+            Expiry::AtDateTime(
+                time::OffsetDateTime::from_unix_timestamp(end)
+                    .unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+            )
+        })
+    }
+}
+
+pub fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
 
 fn store_error(err: tower_sessions::session::Error) -> ApiError {
     tracing::error!(%err, "session store error");
@@ -19,36 +94,117 @@ pub async fn current() -> Result<Session, ApiError> {
     })
 }
 
+pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, ApiError> {
+    session.get::<SignedIn>(AUTH).await.map_err(store_error)
+}
+
 /// Whether the session names a user. A store that fails to answer counts
 /// as signed out here; the page's own data fetch reports the failure.
 pub async fn is_signed_in(session: &Session) -> bool {
-    matches!(user_id(session).await, Ok(Some(_)))
+    matches!(signed_in(session).await, Ok(Some(_)))
 }
 
 pub async fn user_id(session: &Session) -> Result<Option<i64>, ApiError> {
-    session.get::<i64>(USER_ID).await.map_err(store_error)
+    Ok(signed_in(session).await?.map(|s| s.user_id))
 }
 
-/// Signs `user_id` in under a brand-new session id (no fixation).
-/// `remember` keeps the cookie across browser restarts.
+/// Who is signing in, from where: shown on the sessions page.
+#[derive(Clone, Debug, Default)]
+pub struct Client {
+    pub user_agent: String,
+    pub ip: String,
+}
+
+/// Signs `user_id` in under a brand-new session id (no fixation); the old
+/// id, if any, is deleted from the store.
 pub async fn log_in(
     session: &Session,
     user_id: i64,
     remember: bool,
-    remember_for: time::Duration,
+    lifetimes: &Lifetimes,
+    client: Client,
 ) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(store_error)?;
-    session
-        .insert(USER_ID, user_id)
-        .await
-        .map_err(store_error)?;
-    if remember {
-        session.set_expiry(Some(Expiry::OnInactivity(remember_for)));
-    }
-    Ok(())
+    session.clear().await;
+    let now = now();
+    let auth = SignedIn {
+        user_id,
+        created_at: now,
+        last_seen_at: now,
+        remember,
+        user_agent: client.user_agent.chars().take(512).collect(),
+        ip: client.ip,
+    };
+    session.set_expiry(lifetimes.cookie_expiry(&auth));
+    session.insert(AUTH, auth).await.map_err(store_error)
 }
 
 /// Deletes the session from the store and clears the cookie.
 pub async fn log_out(session: &Session) -> Result<(), ApiError> {
     session.flush().await.map_err(store_error)
+}
+
+/// Run on every request that carries a session cookie, before the handler.
+/// The store no longer returns a session past its deadline; a live one gets
+/// its `last_seen_at` moved forward when it is stale enough, which is the
+/// only write an ordinary request makes.
+pub async fn touch(session: &Session, lifetimes: &Lifetimes) -> Result<(), ApiError> {
+    if session.id().is_none() {
+        return Ok(());
+    }
+    let Some(mut auth) = signed_in(session).await? else {
+        return Ok(());
+    };
+    let now = now();
+    if lifetimes.deadline(&auth) <= now {
+        return log_out(session).await;
+    }
+    if now - auth.last_seen_at >= lifetimes.touch_after() {
+        auth.last_seen_at = now;
+        // The cookie is written again with the session; keep its kind.
+        session.set_expiry(lifetimes.cookie_expiry(&auth));
+        session.insert(AUTH, auth).await.map_err(store_error)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(remember: bool) -> SignedIn {
+        SignedIn {
+            user_id: 1,
+            created_at: 1_000,
+            last_seen_at: 1_000,
+            remember,
+            user_agent: String::new(),
+            ip: String::new(),
+        }
+    }
+
+    #[test]
+    fn deadline_is_the_earlier_of_idle_and_absolute() {
+        let l = Lifetimes {
+            idle: 100,
+            absolute: 150,
+            absolute_remember: 1_000,
+        };
+        let mut s = session(false);
+        assert_eq!(l.deadline(&s), 1_100);
+        s.last_seen_at = 1_090;
+        assert_eq!(l.deadline(&s), 1_150);
+        s.remember = true;
+        assert_eq!(l.deadline(&s), 1_190);
+    }
+
+    #[test]
+    fn touches_at_most_once_a_minute() {
+        assert_eq!(Lifetimes::default().touch_after(), 60);
+        let short = Lifetimes {
+            idle: 3,
+            ..Lifetimes::default()
+        };
+        assert_eq!(short.touch_after(), 1);
+    }
 }
