@@ -8,7 +8,7 @@ use reqwest::{header, StatusCode};
 use serde_json::Value;
 
 async fn session_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM tower_sessions")
+    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
         .fetch_one(&app.db().await)
         .await
         .unwrap()
@@ -29,7 +29,7 @@ async fn healthz_answers_without_a_session() {
 async fn anonymous_pages_set_no_cookie_and_store_nothing() {
     let app = TestApp::spawn().await;
     for path in ["/", "/login", "/signup"] {
-        let res = app.client.get(app.url(path)).send().await.unwrap();
+        let res = app.page(path, None).await;
         assert_eq!(res.status(), StatusCode::OK, "{path}");
         assert!(
             res.headers().get(header::SET_COOKIE).is_none(),
@@ -115,24 +115,14 @@ async fn signup_rejects_bad_input_with_422_and_writes_nothing() {
         .post("/api/signup", &[("email", "a@example.com")], None)
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let users: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM users")
-        .fetch_one(&app.db().await)
-        .await
-        .unwrap();
-    assert_eq!(users, 0);
+    assert_eq!(app.user_count().await, 0);
 }
 
 #[tokio::test]
 async fn login_issues_a_new_session_id() {
     let app = TestApp::spawn().await;
     let (email, signup_cookie) = app.signed_up().await;
-    let res = app
-        .post(
-            "/api/login",
-            &[("email", &email), ("password", PASSWORD)],
-            Some(&signup_cookie),
-        )
-        .await;
+    let res = app.log_in(&email, PASSWORD, Some(&signup_cookie)).await;
     assert_eq!(res.status(), StatusCode::OK);
     let login_cookie = session_cookie(&res).expect("login sets a cookie");
     assert_ne!(login_cookie, signup_cookie);
@@ -230,7 +220,7 @@ async fn me_without_a_session_is_401() {
 #[tokio::test]
 async fn profile_redirects_when_signed_out_and_shows_the_email_when_signed_in() {
     let app = TestApp::spawn().await;
-    let res = app.client.get(app.url("/profile")).send().await.unwrap();
+    let res = app.page("/profile", None).await;
     assert!(
         matches!(res.status().as_u16(), 302 | 303 | 307),
         "{}",
@@ -239,13 +229,7 @@ async fn profile_redirects_when_signed_out_and_shows_the_email_when_signed_in() 
     assert_eq!(res.headers()[header::LOCATION], "/login?next=%2Fprofile");
 
     let (email, cookie) = app.signed_up().await;
-    let res = app
-        .client
-        .get(app.url("/profile"))
-        .header(header::COOKIE, &cookie)
-        .send()
-        .await
-        .unwrap();
+    let res = app.page("/profile", Some(&cookie)).await;
     assert_eq!(res.status(), StatusCode::OK);
     assert_eq!(res.headers()[header::CACHE_CONTROL], "no-store");
     assert!(res.text().await.unwrap().contains(&email));
@@ -332,12 +316,7 @@ async fn plain_html_forms_get_redirects() {
 #[tokio::test]
 async fn unknown_pages_are_404() {
     let app = TestApp::spawn().await;
-    let res = app
-        .client
-        .get(app.url("/no/such/page"))
-        .send()
-        .await
-        .unwrap();
+    let res = app.page("/no/such/page", None).await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
 
@@ -354,13 +333,7 @@ async fn bodies_over_64_kib_get_413_and_change_nothing() {
         )
         .await;
     assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
-    let res = app
-        .post(
-            "/api/login",
-            &[("email", &email), ("password", PASSWORD)],
-            None,
-        )
-        .await;
+    let res = app.log_in(&email, PASSWORD, None).await;
     assert_eq!(
         res.status(),
         StatusCode::UNAUTHORIZED,
@@ -402,8 +375,11 @@ async fn chunked_bodies_over_64_kib_get_413() {
 
 #[tokio::test]
 async fn production_cookies_are_secure_with_a_host_prefix() {
-    let app =
-        TestApp::spawn_with(|config| config.app_env = server::config::AppEnv::Production).await;
+    let app = TestApp::spawn_with(|config| {
+        config.app_env = server::config::AppEnv::Production;
+        config.session_secret = Some(server::config::SessionSecret::generate());
+    })
+    .await;
     let email = unique_email();
     let res = app.sign_up(&email).await;
     assert!(res.status().is_success());
@@ -437,11 +413,5 @@ async fn memory_session_store_keeps_sessions_out_of_the_database() {
     let (email, cookie) = app.signed_up().await;
     let res = app.get("/api/me", Some(&cookie)).await;
     assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
-    let tables: i64 = sqlx::query_scalar(
-        "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'tower_sessions'",
-    )
-    .fetch_one(&app.db().await)
-    .await
-    .unwrap();
-    assert_eq!(tables, 0);
+    assert_eq!(session_rows(&app).await, 0);
 }

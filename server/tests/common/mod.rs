@@ -11,7 +11,15 @@ pub struct TestApp {
     pub base: String,
     pub client: Client,
     pub db_path: std::path::PathBuf,
-    _dir: tempfile::TempDir,
+    pub config: Config,
+    server: tokio::task::JoinHandle<std::io::Result<()>>,
+    dir: std::sync::Arc<tempfile::TempDir>,
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        self.server.abort();
+    }
 }
 
 /// A distinct, valid email for each call.
@@ -32,16 +40,31 @@ impl TestApp {
     }
 
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let dir = tempfile::tempdir().expect("temp dir");
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
         let db_path = dir.path().join("gatehouse.db");
         let mut config = Config::from_env().expect("config");
         config.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         config.data_dir = dir.path().to_owned();
         config.database_url = format!("sqlite://{}", db_path.display());
         adjust(&mut config);
-        let app = Application::build(config).await.expect("server starts");
+        Self::start(config, dir).await
+    }
+
+    /// Stops this server and starts a new one on the same data directory
+    /// and configuration (a restart).
+    pub async fn restart(self) -> Self {
+        let (config, dir) = (self.config.clone(), self.dir.clone());
+        drop(self);
+        Self::start(config, dir).await
+    }
+
+    async fn start(config: Config, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
+        let db_path = dir.path().join("gatehouse.db");
+        let app = Application::build(config.clone())
+            .await
+            .expect("server starts");
         let addr = app.local_addr().unwrap();
-        tokio::spawn(app.run());
+        let server = tokio::spawn(app.run());
         let client = Client::builder()
             // Tests look at redirects themselves, and carry cookies by hand.
             .redirect(redirect::Policy::none())
@@ -51,7 +74,9 @@ impl TestApp {
             base: format!("http://{addr}"),
             client,
             db_path,
-            _dir: dir,
+            config,
+            server,
+            dir,
         }
     }
 
@@ -89,6 +114,15 @@ impl TestApp {
         req.send().await.unwrap()
     }
 
+    /// A page load the way a browser asks (no JSON `Accept`).
+    pub async fn page(&self, path: &str, cookie: Option<&str>) -> Response {
+        let mut req = self.client.get(self.url(path));
+        if let Some(cookie) = cookie {
+            req = req.header(header::COOKIE, cookie);
+        }
+        req.send().await.unwrap()
+    }
+
     /// A sign-up POST for `email` with the test password.
     pub async fn sign_up(&self, email: &str) -> Response {
         self.post(
@@ -97,6 +131,33 @@ impl TestApp {
             None,
         )
         .await
+    }
+
+    /// A login POST, optionally over an existing session cookie.
+    pub async fn log_in(&self, email: &str, password: &str, cookie: Option<&str>) -> Response {
+        self.post(
+            "/api/login",
+            &[("email", email), ("password", password)],
+            cookie,
+        )
+        .await
+    }
+
+    /// A login with "remember me" ticked.
+    pub async fn log_in_remembered(&self, email: &str) -> Response {
+        self.post(
+            "/api/login",
+            &[("email", email), ("password", PASSWORD), ("remember", "on")],
+            None,
+        )
+        .await
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        sqlx::query_scalar("SELECT COUNT(*) FROM users")
+            .fetch_one(&self.db().await)
+            .await
+            .unwrap()
     }
 
     /// Signs a fresh user up and returns (email, cookie).

@@ -1,0 +1,65 @@
+import { expect, test } from "@playwright/test";
+import { expectSameDocument, markDocument, signUp, uniqueEmail, visit } from "./helpers";
+
+// What a person sees of the protections. Runs with JavaScript on and off.
+
+test("too many failed logins are explained in words", async ({ page }, testInfo) => {
+  // The e2e server allows LOGIN_MAX_FAILURES=5 (the default).
+  const email = uniqueEmail(testInfo);
+  await visit(page, "/login", testInfo);
+  for (let attempt = 1; attempt <= 6; attempt++) {
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password", { exact: true }).fill(`wrong password ${attempt}`);
+    await page.getByRole("button", { name: "Log in" }).click();
+    const expected = attempt <= 5 ? "don't match an account" : "Too many failed attempts";
+    await expect(page.getByRole("alert")).toContainText(expected);
+  }
+  await expect(page.getByRole("alert")).toContainText(/wait (a minute|\d+ minutes)/);
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+});
+
+test("a common password is refused with the reason", async ({ page }, testInfo) => {
+  const email = uniqueEmail(testInfo);
+  await visit(page, "/signup", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill("Password123");
+  await markDocument(page);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page.locator("#password-error")).toContainText("too common");
+  await expect(page.getByLabel("Email")).toHaveValue(email);
+  await expectSameDocument(page, testInfo);
+});
+
+test("the page runs under its Content-Security-Policy without violations", async ({ page }, testInfo) => {
+  const violations: string[] = [];
+  page.on("console", (msg) => {
+    if (msg.type() === "error" && /Content Security Policy|Refused to/i.test(msg.text())) {
+      violations.push(msg.text());
+    }
+  });
+  const response = await page.goto("/");
+  const csp = response?.headers()["content-security-policy"] ?? "";
+  expect(csp).toContain("frame-ancestors 'none'");
+  expect(csp).not.toContain("unsafe-inline");
+  await visit(page, "/login", testInfo);
+  await signUp(page, testInfo);
+  expect(violations).toEqual([]);
+});
+
+test("a page from another site cannot post a form here", async ({ page, context }, testInfo) => {
+  await signUp(page, testInfo);
+  // A form on another origin (a data: URL is an opaque origin: Origin: null)
+  // posting our logout endpoint with the user's cookie.
+  const target = new URL("/api/logout", page.url()).toString();
+  const attacker = await context.newPage();
+  await attacker.setContent(
+    `<form method="post" action="${target}"><button>win a prize</button></form>`,
+  );
+  const [response] = await Promise.all([
+    attacker.waitForResponse(target),
+    attacker.getByRole("button", { name: "win a prize" }).click(),
+  ]);
+  expect(response.status()).toBe(403);
+  await visit(page, "/profile", testInfo);
+  await expect(page).toHaveURL(/\/profile$/);
+});
