@@ -1,5 +1,5 @@
 import { expect, test } from "@playwright/test";
-import { expectSameDocument, markDocument, signUp, uniqueEmail, visit } from "./helpers";
+import { expectSameDocument, markDocument, PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
 
 // What a person sees of the protections. Runs with JavaScript on and off.
 
@@ -62,4 +62,28 @@ test("a page from another site cannot post a form here", async ({ page, context 
   expect(response.status()).toBe(403);
   await visit(page, "/profile", testInfo);
   await expect(page).toHaveURL(/\/profile$/);
+});
+
+test("the session cookie dies with the browser unless 'remember me' is ticked", async ({ page, context }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  const session = async () => (await context.cookies()).find((c) => c.name === "gatehouse");
+  let cookie = await session();
+  expect(cookie?.httpOnly).toBe(true);
+  expect(cookie?.sameSite).toBe("Lax");
+  expect(cookie?.path).toBe("/");
+  expect(cookie?.expires).toBe(-1); // a browser-session cookie
+
+  await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+  expect(await session()).toBeUndefined();
+  await visit(page, "/login", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByLabel("Remember me on this device").check();
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  cookie = await session();
+  const days = ((cookie?.expires ?? 0) - Date.now() / 1000) / 86400;
+  expect(days).toBeGreaterThan(29.9);
+  expect(days).toBeLessThanOrEqual(30);
 });
