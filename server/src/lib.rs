@@ -63,6 +63,11 @@ impl Application {
             SessionStoreKind::Memory => Arc::new(MemoryBackend::default()),
         };
         let throttle = Throttle::new(pool.clone(), config.login_limits);
+        // Built now rather than on the first sign-up.
+        tracing::info!(
+            entries = app::ssr::common_passwords::len(),
+            "common-password list loaded"
+        );
         let state = AppState {
             users: Users::new(pool.clone()),
             // One hash per core: more at once would only queue in the

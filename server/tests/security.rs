@@ -841,3 +841,52 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
         assert!(stderr.contains(name), "{name}: {stderr}");
     }
 }
+
+// ---- clean-up ----------------------------------------------------------------
+
+/// What the background task runs every few minutes: rows past their
+/// deadline go, live ones stay.
+#[tokio::test]
+async fn cleanup_deletes_expired_sessions_and_ended_login_windows() {
+    use app::ssr::{
+        session::now,
+        store::{SessionBackend, SqliteBackend},
+        throttle::{Limits, Throttle},
+    };
+    let app = TestApp::spawn_with(|c| c.lifetimes.idle = 1).await;
+    let (_, dead) = app.signed_up().await;
+    login(&app, &unique_email(), "wrong password here").await;
+    tokio::time::sleep(Duration::from_millis(2_100)).await;
+    let (_, live) = app.signed_up().await;
+    assert_eq!(session_rows(&app).await.len(), 2);
+
+    let pool = app.db().await;
+    let removed = SqliteBackend::new(pool.clone())
+        .remove_expired(now())
+        .await
+        .unwrap();
+    assert_eq!(removed, 1);
+    assert_eq!(session_rows(&app).await.len(), 1);
+    assert_eq!(me(&app, &live).await, StatusCode::OK);
+    assert_eq!(me(&app, &dead).await, StatusCode::UNAUTHORIZED);
+
+    let counters = || async {
+        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_failures")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
+    assert_eq!(counters().await, 2, "one for the account, one for the IP");
+    let throttle = |window_secs| {
+        Throttle::new(
+            pool.clone(),
+            Limits {
+                max_failures: 5,
+                window_secs,
+            },
+        )
+    };
+    assert_eq!(throttle(900).remove_expired(now()).await.unwrap(), 0);
+    assert_eq!(throttle(1).remove_expired(now()).await.unwrap(), 2);
+    assert_eq!(counters().await, 0);
+}
