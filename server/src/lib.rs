@@ -150,6 +150,17 @@ async fn readyz(pool: SqlitePool, sessions: Arc<dyn SessionBackend>) -> impl Int
     )
 }
 
+/// The app's routes, worked out once per process. Generating them sets a
+/// process-global flag in leptos_server that makes any resource first polled
+/// meanwhile, in any server, wait forever (leptos issue #4773); once is safe,
+/// because nothing renders before the first server is built. It matters
+/// where one process builds several servers, as the tests do.
+fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
+    static ROUTES: std::sync::OnceLock<Vec<leptos_axum::AxumRouteListing>> =
+        std::sync::OnceLock::new();
+    ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
+}
+
 fn router(
     config: &Config,
     state: AppState,
@@ -174,7 +185,7 @@ fn router(
         .with_expiry(Expiry::OnSessionEnd);
 
     let leptos_options = config.leptos.clone();
-    let routes = generate_route_list(app::App);
+    let routes = route_list();
     let context = move || {
         provide_context(state.clone());
         // Leptos renders its <script> tags with this nonce; the CSP header
