@@ -13,7 +13,8 @@ phase() { printf '\n\033[1;34m==> %s\033[0m (%ss so far)\n' "$*" "$((SECONDS - s
 
 phase "cargo test (app and server)"
 set +e
-cargo test -p app -p server 2>&1 | tee "$logs/cargo.log"
+# --no-fail-fast: one failing test binary must not skip the others.
+cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
@@ -34,6 +35,10 @@ set -e
 read -r cargo_passed cargo_failed < <(awk '/^test result:/ {
     for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i }
   } END { print p + 0, f + 0 }' "$logs/cargo.log")
+# A test binary that crashed or was killed reports no "test result" line.
+if [ "$cargo_status" -ne 0 ] && [ "$cargo_failed" -eq 0 ]; then
+  cargo_failed=1
+fi
 read -r e2e_passed e2e_failed < <(node -e '
   try {
     const s = require(process.argv[1]).stats;

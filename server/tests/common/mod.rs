@@ -68,6 +68,8 @@ impl TestApp {
         let client = Client::builder()
             // Tests look at redirects themselves, and carry cookies by hand.
             .redirect(redirect::Policy::none())
+            // A request that hangs fails its test instead of the whole run.
+            .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap();
         Self {
