@@ -8,9 +8,11 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{is_checked, Email, NextPath, Password},
-    ssr::{client, common_passwords, session, throttle::Keys, AppState},
+    domain::{is_checked, Email, Field, NextPath, Password},
+    ssr::{client, common_passwords, session, store, throttle::Keys, users::UserRow, AppState},
 };
+#[cfg(feature = "ssr")]
+use tower_sessions::Session;
 
 /// What `GET /api/me` answers.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,4 +142,199 @@ pub async fn me() -> Result<User, ApiError> {
 #[server(prefix = "/api", endpoint = "whoami", input = server_fn::codec::GetUrl)]
 pub async fn whoami() -> Result<Option<User>, ApiError> {
     signed_in_user().await
+}
+
+/// One of the user's live sessions, as `GET /api/sessions` lists it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionInfo {
+    /// An opaque handle for `revoke_session`; not the session id, and no
+    /// way back to it.
+    pub id: String,
+    /// Whether this is the session making the request.
+    pub current: bool,
+    /// RFC 3339, UTC.
+    pub created_at: String,
+    pub last_seen_at: String,
+    pub user_agent: String,
+    pub ip: String,
+    /// The browser and system in words ("Firefox on Linux").
+    pub device: String,
+}
+
+/// The signed-in caller, or 401. Used by every call that acts on the
+/// account.
+#[cfg(feature = "ssr")]
+struct Caller {
+    state: AppState,
+    session: Session,
+    user: UserRow,
+}
+
+#[cfg(feature = "ssr")]
+impl Caller {
+    async fn get() -> Result<Self, ApiError> {
+        let state = AppState::from_context()?;
+        let session = session::current().await?;
+        let Some(user_id) = session::user_id(&session).await? else {
+            return Err(ApiError::unauthorized());
+        };
+        let Some(user) = state.users.by_id(user_id).await? else {
+            session::log_out(&session).await?;
+            return Err(ApiError::unauthorized());
+        };
+        Ok(Self {
+            state,
+            session,
+            user,
+        })
+    }
+
+    /// The store's key for the caller's own session.
+    fn current_hash(&self) -> Option<String> {
+        self.session.id().map(|id| store::id_hash(&id))
+    }
+
+    /// Checks a password typed to confirm a change, under the same throttle
+    /// as logins: a stolen session must not become a password oracle.
+    async fn confirm_password(&self, password: &str, field: Field) -> Result<(), ApiError> {
+        let keys = Keys::new(&self.user.email, &client().ip);
+        let throttle = &self.state.throttle;
+        throttle.check(&keys, session::now()).await?;
+        let stored = Some(self.user.password_hash.clone());
+        if !self.state.hasher.verify(password, stored).await? {
+            throttle.record_failure(&keys, session::now()).await?;
+            return Err(ApiError::wrong_password(field));
+        }
+        Ok(())
+    }
+
+    async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
+        self.state
+            .sessions
+            .remove_for_user(self.user.id, except)
+            .await
+            .map_err(|err| {
+                tracing::error!(%err, "session store error");
+                ApiError::unavailable()
+            })
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The caller's live sessions: this one first, then the most recently used.
+#[server(prefix = "/api", endpoint = "sessions", input = server_fn::codec::GetUrl)]
+pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
+    let caller = Caller::get().await?;
+    let current = caller.current_hash();
+    let rows = caller
+        .state
+        .sessions
+        .for_user(caller.user.id, session::now())
+        .await
+        .map_err(|err| {
+            tracing::error!(%err, "session store error");
+            ApiError::unavailable()
+        })?;
+    let mut sessions: Vec<(i64, SessionInfo)> = rows
+        .into_iter()
+        .filter_map(|(hash, data)| {
+            let auth = session::from_data(&data)?;
+            let info = SessionInfo {
+                id: store::handle(&hash),
+                current: current.as_deref() == Some(hash.as_str()),
+                created_at: rfc3339(auth.created_at),
+                last_seen_at: rfc3339(auth.last_seen_at),
+                device: crate::domain::describe_user_agent(&auth.user_agent),
+                user_agent: auth.user_agent,
+                ip: auth.ip,
+            };
+            Some((auth.last_seen_at, info))
+        })
+        .collect();
+    sessions.sort_by_key(|(seen, info)| (!info.current, std::cmp::Reverse(*seen)));
+    Ok(sessions.into_iter().map(|(_, info)| info).collect())
+}
+
+/// Ends one of the caller's sessions, at once and on every instance. Ending
+/// the current one is logging out.
+#[server(prefix = "/api", endpoint = "revoke_session")]
+pub async fn revoke_session(id: String) -> Result<(), ApiError> {
+    let caller = Caller::get().await?;
+    let rows = caller
+        .state
+        .sessions
+        .for_user(caller.user.id, session::now())
+        .await
+        .map_err(|err| {
+            tracing::error!(%err, "session store error");
+            ApiError::unavailable()
+        })?;
+    let Some((hash, _)) = rows.into_iter().find(|(hash, _)| store::handle(hash) == id) else {
+        return Err(ApiError::no_such_session());
+    };
+    if caller.current_hash().as_deref() == Some(hash.as_str()) {
+        session::log_out(&caller.session).await?;
+        leptos_axum::redirect("/login");
+        return Ok(());
+    }
+    caller.state.sessions.remove(&hash).await.map_err(|err| {
+        tracing::error!(%err, "session store error");
+        ApiError::unavailable()
+    })
+}
+
+/// Ends every session of the caller's but this one; answers how many.
+#[server(prefix = "/api", endpoint = "logout_others")]
+pub async fn logout_others() -> Result<u64, ApiError> {
+    let caller = Caller::get().await?;
+    let current = caller.current_hash();
+    caller.end_sessions(current.as_deref()).await
+}
+
+/// Changes the password after checking the current one. Every other
+/// session ends, and this one carries on under a new id.
+#[server(prefix = "/api", endpoint = "change_password")]
+pub async fn change_password(
+    current_password: String,
+    new_password: String,
+) -> Result<(), ApiError> {
+    let caller = Caller::get().await?;
+    let new_password = Password::parse(&new_password)
+        .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
+    common_passwords::refuse_common(&new_password).map_err(|e| e.on_field(Field::NewPassword))?;
+    caller
+        .confirm_password(&current_password, Field::CurrentPassword)
+        .await?;
+    let hash = caller.state.hasher.hash(&new_password).await?;
+    caller
+        .state
+        .users
+        .set_password_hash(caller.user.id, &hash)
+        .await?;
+    let current = caller.current_hash();
+    caller.end_sessions(current.as_deref()).await?;
+    session::renew_id(&caller.session).await
+}
+
+/// Deletes the account after checking the password: the user row and every
+/// session of theirs.
+#[server(prefix = "/api", endpoint = "delete_account")]
+pub async fn delete_account(password: String) -> Result<(), ApiError> {
+    let caller = Caller::get().await?;
+    caller.confirm_password(&password, Field::Password).await?;
+    caller.end_sessions(None).await?;
+    caller.state.users.delete(caller.user.id).await?;
+    session::log_out(&caller.session).await?;
+    leptos_axum::redirect("/");
+    Ok(())
 }

@@ -11,6 +11,8 @@ use std::fmt;
 pub enum Field {
     Email,
     Password,
+    CurrentPassword,
+    NewPassword,
 }
 
 /// A rule a piece of input broke, in words a person understands.
@@ -151,6 +153,47 @@ pub fn is_checked(value: Option<&str>) -> bool {
     )
 }
 
+/// A browser's `User-Agent` in words for the sessions page: "Firefox on
+/// Linux", "Safari on iPhone". Only the common cases; anything else is
+/// named plainly rather than guessed.
+pub fn describe_user_agent(user_agent: &str) -> String {
+    // Order matters: Edge and Opera also say "Chrome", Chrome also says
+    // "Safari".
+    const BROWSERS: &[(&str, &str)] = &[
+        ("Edg", "Edge"),
+        ("OPR/", "Opera"),
+        ("SamsungBrowser", "Samsung Internet"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS", "Firefox"),
+        ("CriOS", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ];
+    const SYSTEMS: &[(&str, &str)] = &[
+        ("iPhone", "iPhone"),
+        ("iPad", "iPad"),
+        ("Android", "Android"),
+        ("Windows", "Windows"),
+        ("CrOS", "ChromeOS"),
+        ("Macintosh", "macOS"),
+        ("Linux", "Linux"),
+    ];
+    let find = |table: &[(&str, &'static str)]| {
+        table
+            .iter()
+            .find(|(needle, _)| user_agent.contains(needle))
+            .map(|(_, name)| *name)
+    };
+    match (find(BROWSERS), find(SYSTEMS)) {
+        (Some(browser), Some(system)) => format!("{browser} on {system}"),
+        (Some(browser), None) => browser.to_owned(),
+        (None, Some(system)) => format!("A browser on {system}"),
+        (None, None) if user_agent.trim().is_empty() => "Unknown device".to_owned(),
+        (None, None) => "Another program".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +276,23 @@ mod tests {
         assert!(is_checked(Some("true")));
         assert!(!is_checked(Some("false")));
         assert!(!is_checked(None));
+    }
+
+    #[test]
+    fn user_agents_in_words() {
+        let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+        assert_eq!(describe_user_agent(firefox), "Firefox on Linux");
+        let edge =
+            "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                    Chrome/120.0 Safari/537.36 Edg/120.0";
+        assert_eq!(describe_user_agent(edge), "Edge on Windows");
+        let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 \
+                      (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
+        assert_eq!(describe_user_agent(iphone), "Safari on iPhone");
+        let headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
+                        HeadlessChrome/156.0 Safari/537.36";
+        assert_eq!(describe_user_agent(headless), "Chrome on Linux");
+        assert_eq!(describe_user_agent(""), "Unknown device");
+        assert_eq!(describe_user_agent("reqwest/0.12"), "Another program");
     }
 }

@@ -23,6 +23,8 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: a cross-site request, refused.
     Forbidden,
+    /// 404: no such thing among the caller's (a session handle, say).
+    NotFound,
     /// 429: too many failed logins; `retry_after` says for how long.
     TooManyAttempts,
     /// 503: the database or session store did not answer.
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::EmailTaken => 409,
             Self::BadCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
+            Self::NotFound => 404,
             Self::TooManyAttempts => 429,
             Self::Unavailable | Self::Network => 503,
         }
@@ -99,6 +102,33 @@ impl ApiError {
 
     pub fn unauthorized() -> Self {
         Self::new(ErrorCode::Unauthorized, "Please log in to continue.")
+    }
+
+    /// A password typed to confirm who you are (to change the password or
+    /// delete the account) that is not the account's.
+    pub fn wrong_password(field: Field) -> Self {
+        Self {
+            field: Some(field),
+            ..Self::new(
+                ErrorCode::BadCredentials,
+                "That is not your current password.",
+            )
+        }
+    }
+
+    pub fn no_such_session() -> Self {
+        Self::new(
+            ErrorCode::NotFound,
+            "That session is not one of yours, or it has already ended.",
+        )
+    }
+
+    /// The same error, shown next to `field` instead.
+    pub fn on_field(mut self, field: Field) -> Self {
+        if self.field.is_some() {
+            self.field = Some(field);
+        }
+        self
     }
 
     pub fn too_many_attempts(retry_after_secs: u64) -> Self {

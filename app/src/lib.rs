@@ -101,6 +101,7 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async/>
                 <Route path=path!("/login") view=pages::LoginPage ssr=SsrMode::Async/>
                 <Route path=path!("/profile") view=pages::ProfilePage ssr=SsrMode::Async/>
+                <Route path=path!("/sessions") view=pages::SessionsPage ssr=SsrMode::Async/>
             </Routes>
         </main>
     }

@@ -17,6 +17,8 @@ pub enum SessionStoreKind {
     Database,
     /// Sessions in process memory: for tests only, lost on restart.
     Memory,
+    /// Sessions in Redis at this URL, shared by every instance.
+    Redis(String),
 }
 
 /// The key material behind the cookie signature: at least 64 bytes.
@@ -72,6 +74,8 @@ pub struct Config {
     pub leptos: LeptosOptions,
     pub database_url: String,
     pub session_store: SessionStoreKind,
+    /// What Redis keys start with, so several apps can share one Redis.
+    pub session_key_prefix: String,
     pub app_env: AppEnv,
     /// `None` in development: one is generated and kept under `data_dir`.
     pub session_secret: Option<SessionSecret>,
@@ -146,13 +150,27 @@ impl Config {
         let data_dir = PathBuf::from(var("GATEHOUSE_DATA_DIR").unwrap_or_else(|| "data".into()));
         let database_url = var("DATABASE_URL")
             .unwrap_or_else(|| format!("sqlite://{}/gatehouse.db", data_dir.display()));
+        if !["sqlite:", "postgres://", "postgresql://"]
+            .iter()
+            .any(|scheme| database_url.starts_with(scheme))
+        {
+            return Err(ConfigError::Invalid {
+                name: "DATABASE_URL",
+                expected: "a `sqlite://` or `postgres://` URL",
+                value: database_url,
+            });
+        }
+        let session_key_prefix = var("SESSION_KEY_PREFIX").unwrap_or_else(|| "gatehouse".into());
         let session_store = match var("SESSION_STORE_URL").as_deref() {
             None => SessionStoreKind::Database,
             Some("memory") => SessionStoreKind::Memory,
+            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
+                SessionStoreKind::Redis(url.to_owned())
+            }
             Some(other) => {
                 return Err(ConfigError::Invalid {
                     name: "SESSION_STORE_URL",
-                    expected: "unset or `memory`",
+                    expected: "unset, `memory`, or a `redis://` URL",
                     value: other.to_owned(),
                 })
             }
@@ -178,6 +196,7 @@ impl Config {
             leptos,
             database_url,
             session_store,
+            session_key_prefix,
             app_env,
             session_secret,
             lifetimes,
@@ -244,6 +263,7 @@ mod tests {
             leptos: LeptosOptions::builder().output_name("t").build(),
             database_url: String::new(),
             session_store: SessionStoreKind::Memory,
+            session_key_prefix: "gatehouse".into(),
             app_env: AppEnv::Development,
             session_secret: None,
             lifetimes: Lifetimes::default(),

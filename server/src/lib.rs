@@ -2,14 +2,17 @@
 //! HTTP wiring around the Leptos app. `main.rs` only calls into this, so the
 //! black-box tests can start the real thing on a random port.
 
+pub mod cli;
 pub mod config;
 mod db;
 mod http;
 
 use app::ssr::{
+    db::Db,
     passwords::Hasher,
+    redis_store::RedisBackend,
     session::now,
-    store::{MemoryBackend, SessionBackend, Sessions, SqliteBackend},
+    store::{MemoryBackend, SessionBackend, Sessions, SqlBackend},
     throttle::Throttle,
     users::Users,
     AppState,
@@ -27,7 +30,6 @@ use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sha2::{Digest, Sha512};
-use sqlx::SqlitePool;
 use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
@@ -40,7 +42,7 @@ use tower_sessions::{
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Paths a signed-out visitor is sent to the login page from.
-pub const PROTECTED_PAGES: &[&str] = &["/profile"];
+pub const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions"];
 
 /// How often expired sessions and login counters are deleted.
 const CLEANUP_EVERY: Duration = Duration::from_secs(300);
@@ -57,30 +59,27 @@ impl Application {
     /// listener (`127.0.0.1:0` picks a free port).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = config.resolve_secret()?;
-        let pool = db::connect(&config).await?;
-        let sessions: Arc<dyn SessionBackend> = match config.session_store {
-            SessionStoreKind::Database => Arc::new(SqliteBackend::new(pool.clone())),
-            SessionStoreKind::Memory => Arc::new(MemoryBackend::default()),
-        };
-        let throttle = Throttle::new(pool.clone(), config.login_limits);
+        let Stores { db, sessions } = Stores::open(&config).await?;
+        let throttle = Throttle::new(db.clone(), config.login_limits);
         // Built now rather than on the first sign-up.
         tracing::info!(
             entries = app::ssr::common_passwords::len(),
             "common-password list loaded"
         );
         let state = AppState {
-            users: Users::new(pool.clone()),
+            users: Users::new(db.clone()),
             // One hash per core: more at once would only queue in the
             // blocking pool and take 19 MiB each.
             hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
                 .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
             lifetimes: config.lifetimes,
             throttle: throttle.clone(),
+            sessions: sessions.clone(),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
-        let router = router(&config, state, key, pool, sessions.clone());
+        let router = router(&config, state, key, db, sessions.clone());
         let listener = TcpListener::bind(config.leptos.site_addr).await?;
         Ok(Self {
             listener,
@@ -108,6 +107,29 @@ impl Application {
     }
 }
 
+/// Where users and sessions live, as the configuration says.
+pub struct Stores {
+    pub db: Db,
+    pub sessions: Arc<dyn SessionBackend>,
+}
+
+impl Stores {
+    /// Connects (and migrates) the database and the session store.
+    pub async fn open(config: &Config) -> anyhow::Result<Self> {
+        let db = db::connect(config).await?;
+        let sessions: Arc<dyn SessionBackend> = match &config.session_store {
+            SessionStoreKind::Database => Arc::new(SqlBackend::new(db.clone())),
+            SessionStoreKind::Memory => Arc::new(MemoryBackend::default()),
+            SessionStoreKind::Redis(url) => Arc::new(
+                RedisBackend::connect(url, &config.session_key_prefix)
+                    .await
+                    .map_err(|err| anyhow::anyhow!("Redis at SESSION_STORE_URL: {err}"))?,
+            ),
+        };
+        Ok(Self { db, sessions })
+    }
+}
+
 /// Deletes expired sessions and ended login windows now and then; loads
 /// already ignore them, this only keeps the tables small.
 async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle) {
@@ -127,12 +149,9 @@ async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle) {
 
 /// `GET /readyz`: 200 when the database and the session store answer
 /// within two seconds, 503 otherwise.
-async fn readyz(pool: SqlitePool, sessions: Arc<dyn SessionBackend>) -> impl IntoResponse {
+async fn readyz(db: Db, sessions: Arc<dyn SessionBackend>) -> impl IntoResponse {
     let limit = Duration::from_secs(2);
-    let database = matches!(
-        tokio::time::timeout(limit, sqlx::query("SELECT 1").execute(&pool)).await,
-        Ok(Ok(_))
-    );
+    let database = matches!(tokio::time::timeout(limit, db.ping()).await, Ok(Ok(())));
     let store = matches!(
         tokio::time::timeout(limit, sessions.ping()).await,
         Ok(Ok(()))
@@ -165,7 +184,7 @@ fn router(
     config: &Config,
     state: AppState,
     key: Key,
-    pool: SqlitePool,
+    db: Db,
     backend: Arc<dyn SessionBackend>,
 ) -> Router {
     let production = config.app_env == AppEnv::Production;
@@ -240,10 +259,7 @@ fn router(
     Router::new()
         // Outside the session layer: health checkers never create a session.
         .route("/healthz", get(|| async { "ok" }))
-        .route(
-            "/readyz",
-            get(move || readyz(pool.clone(), backend.clone())),
-        )
+        .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
         .merge(app)
         .layer(middleware::from_fn(http::buffer_body))
         .layer(middleware::from_fn(http::csrf))

@@ -1,4 +1,8 @@
-use server::{config::Config, Application};
+use server::{
+    cli::{self, Command},
+    config::Config,
+    Application,
+};
 use std::process::ExitCode;
 use tracing_subscriber::EnvFilter;
 
@@ -8,7 +12,17 @@ async fn main() -> ExitCode {
         .with_env_filter(
             EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
         )
+        // Logs go to stderr: stdout is what the operator commands print.
+        .with_writer(std::io::stderr)
         .init();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = match Command::parse(&args) {
+        Ok(command) => command,
+        Err(usage) => {
+            eprintln!("{usage}");
+            return ExitCode::from(2);
+        }
+    };
     let config = match Config::from_env() {
         Ok(config) => config,
         Err(err) => {
@@ -16,6 +30,9 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    if command != Command::Serve {
+        return cli::run(command, config).await;
+    }
     let app = match Application::build(config).await {
         Ok(app) => app,
         Err(err) => {

@@ -7,11 +7,8 @@ use common::{session_cookie, set_cookie_header, unique_email, TestApp, PASSWORD}
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
-async fn session_rows(app: &TestApp) -> i64 {
-    sqlx::query_scalar("SELECT COUNT(*) FROM sessions")
-        .fetch_one(&app.db().await)
-        .await
-        .unwrap()
+async fn session_rows(app: &TestApp) -> usize {
+    app.stored_sessions().await.len()
 }
 
 #[tokio::test]
@@ -413,5 +410,5 @@ async fn memory_session_store_keeps_sessions_out_of_the_database() {
     let (email, cookie) = app.signed_up().await;
     let res = app.get("/api/me", Some(&cookie)).await;
     assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
-    assert_eq!(session_rows(&app).await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
 }

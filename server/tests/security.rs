@@ -1,19 +1,21 @@
 //! The contract's security promises, one or more tests each, over HTTP
-//! against the real server (fresh SQLite database per test).
+//! against the real server (fresh storage per test, on the backend
+//! `GATEHOUSE_TEST_BACKEND` names).
 
 mod common;
 
-use common::{session_cookie, set_cookie_header, unique_email, TestApp, PASSWORD};
+use common::{
+    session_cookie, set_cookie_header, start_binary, unique_email, Backend, TestApp, PASSWORD,
+};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use server::config::{AppEnv, SessionSecret};
 use std::time::{Duration, Instant};
 
-async fn session_rows(app: &TestApp) -> Vec<(String, String, i64)> {
-    sqlx::query_as("SELECT id_hash, data, expires_at FROM sessions")
-        .fetch_all(&app.db().await)
-        .await
-        .unwrap()
+async fn session_rows(app: &TestApp) -> Vec<common::Stored> {
+    let mut rows = app.stored_sessions().await;
+    rows.sort_by(|a, b| a.id_hash.cmp(&b.id_hash));
+    rows
 }
 
 async fn me(app: &TestApp, cookie: &str) -> StatusCode {
@@ -165,9 +167,9 @@ async fn the_database_holds_no_cookie_value() {
     for cookie in [&cookie, &cookie2] {
         let value = cookie.strip_prefix("gatehouse=").unwrap();
         let id = &value[value.len() - 22..];
-        for (hash, data, _) in &rows {
-            assert!(!hash.contains(id) && !data.contains(id));
-            assert_eq!(hash.len(), 64, "a SHA-256 in hex");
+        for row in &rows {
+            assert!(!row.id_hash.contains(id) && !row.data.contains(id));
+            assert_eq!(row.id_hash.len(), 64, "a SHA-256 in hex");
         }
         for file in &files {
             assert!(
@@ -697,15 +699,16 @@ async fn readyz_answers_when_the_database_and_store_do() {
 }
 
 #[tokio::test]
-async fn readyz_is_503_when_the_database_is_gone() {
-    let app = TestApp::spawn().await;
-    // The session table vanishing stands in for a store that stopped
-    // answering (issue 4's tests stop real Postgres and Redis servers).
-    let pool = app.db().await;
-    sqlx::query("DROP TABLE sessions")
-        .execute(&pool)
-        .await
-        .unwrap();
+async fn readyz_is_503_when_the_session_table_is_gone() {
+    // On the SQL store, whichever database: the session table vanishing is
+    // a store that stopped answering (tests/faults.rs stops real Postgres
+    // and Redis servers).
+    let backend = match Backend::from_env() {
+        Backend::PostgresRedis => Backend::Postgres,
+        other => other,
+    };
+    let app = TestApp::spawn_on(backend, |_| {}).await;
+    app.execute("DROP TABLE sessions").await;
     let res = app.get("/readyz", None).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
@@ -729,39 +732,6 @@ async fn readyz_is_503_when_the_database_is_gone() {
 }
 
 // ---- the environment variables, read by the real binary ------------------------
-
-/// Starts the server binary with `env` and returns it with its base URL.
-fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::Child, String) {
-    use std::io::{BufRead, BufReader};
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
-    cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("GATEHOUSE_DATA_DIR", dir)
-        .env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env_remove("DATABASE_URL")
-        .env_remove("SESSION_STORE_URL")
-        .env_remove("APP_ENV")
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
-    for (name, value) in env {
-        cmd.env(name, value);
-    }
-    let mut child = cmd.spawn().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut lines = BufReader::new(stdout).lines();
-    let base = loop {
-        let line = lines
-            .next()
-            .expect("the server printed its address")
-            .unwrap();
-        if let Some(at) = line.find("listening on ") {
-            break line[at + "listening on ".len()..].trim().to_owned();
-        }
-    };
-    // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
-}
 
 #[tokio::test]
 async fn timeouts_and_login_limits_come_from_the_environment() {
@@ -850,7 +820,6 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
 async fn cleanup_deletes_expired_sessions_and_ended_login_windows() {
     use app::ssr::{
         session::now,
-        store::{SessionBackend, SqliteBackend},
         throttle::{Limits, Throttle},
     };
     let app = TestApp::spawn_with(|c| c.lifetimes.idle = 1).await;
@@ -858,28 +827,24 @@ async fn cleanup_deletes_expired_sessions_and_ended_login_windows() {
     login(&app, &unique_email(), "wrong password here").await;
     tokio::time::sleep(Duration::from_millis(2_100)).await;
     let (_, live) = app.signed_up().await;
-    assert_eq!(session_rows(&app).await.len(), 2);
-
-    let pool = app.db().await;
-    let removed = SqliteBackend::new(pool.clone())
-        .remove_expired(now())
-        .await
-        .unwrap();
-    assert_eq!(removed, 1);
+    let stores = server::Stores::open(&app.config).await.unwrap();
+    if app.backend == Backend::PostgresRedis {
+        // Redis expires sessions itself, at their deadline.
+        assert_eq!(session_rows(&app).await.len(), 1);
+        assert_eq!(stores.sessions.remove_expired(now()).await.unwrap(), 0);
+    } else {
+        assert_eq!(session_rows(&app).await.len(), 2);
+        assert_eq!(stores.sessions.remove_expired(now()).await.unwrap(), 1);
+    }
     assert_eq!(session_rows(&app).await.len(), 1);
     assert_eq!(me(&app, &live).await, StatusCode::OK);
     assert_eq!(me(&app, &dead).await, StatusCode::UNAUTHORIZED);
 
-    let counters = || async {
-        sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM login_failures")
-            .fetch_one(&pool)
-            .await
-            .unwrap()
-    };
+    let counters = || app.scalar("SELECT COUNT(*) FROM login_failures");
     assert_eq!(counters().await, 2, "one for the account, one for the IP");
     let throttle = |window_secs| {
         Throttle::new(
-            pool.clone(),
+            app.db.clone(),
             Limits {
                 max_failures: 5,
                 window_secs,

@@ -17,8 +17,11 @@ use server_fn::{error::ServerFnUrlError, ServerFn};
 
 /// A labelled input with its error message beside it.
 #[component]
-fn TextField(
+pub(super) fn TextField(
     id: &'static str,
+    /// The form field's name, when it is not the same as `id`.
+    #[prop(optional)]
+    name: Option<&'static str>,
     label: &'static str,
     #[prop(default = "text")] kind: &'static str,
     autocomplete: &'static str,
@@ -41,7 +44,7 @@ fn TextField(
             <input
                 node_ref=node_ref
                 id=id
-                name=id
+                name=name.unwrap_or(id)
                 type=kind
                 autocomplete=autocomplete
                 value=move || value.and_then(|v| v.get())

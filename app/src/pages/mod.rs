@@ -3,14 +3,36 @@
 mod auth_forms;
 mod home;
 mod profile;
+mod sessions;
 
 pub use auth_forms::{LoginPage, SignupPage};
 pub use home::HomePage;
 pub use profile::ProfilePage;
+pub use sessions::SessionsPage;
 
 use crate::{error::ApiError, Auth};
 use leptos::prelude::*;
+use leptos::server::ServerActionError;
 use leptos_router::components::A;
+use server_fn::{error::ServerFnUrlError, ServerFn};
+
+/// The error to show for a form's action: its last result once it has run
+/// in the browser, or the error a form posted without JavaScript was
+/// redirected back with (`?__err=`, meant for this very function).
+pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<ApiError>>
+where
+    S: ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
+    S::Output: Clone + Send + Sync + 'static,
+{
+    let from_url = use_context::<ServerActionError>()
+        .filter(|err| err.path() == S::PATH)
+        .map(|err| ServerFnUrlError::<ApiError>::decode_err(err.err()));
+    let value = action.value();
+    Signal::derive(move || match value.get() {
+        Some(result) => result.err(),
+        None => from_url.clone(),
+    })
+}
 
 /// The app's name and, when signed in, the email and the logout button.
 #[component]

@@ -2,7 +2,9 @@
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM.
 
 pub mod common_passwords;
+pub mod db;
 pub mod passwords;
+pub mod redis_store;
 pub mod session;
 pub mod store;
 pub mod throttle;
@@ -11,6 +13,8 @@ pub mod users;
 use crate::error::ApiError;
 use passwords::Hasher;
 use session::{Client, Lifetimes};
+use std::sync::Arc;
+use store::SessionBackend;
 use throttle::Throttle;
 use users::Users;
 
@@ -22,6 +26,8 @@ pub struct AppState {
     pub hasher: Hasher,
     pub lifetimes: Lifetimes,
     pub throttle: Throttle,
+    /// The session store itself, for listing and ending a user's sessions.
+    pub sessions: Arc<dyn SessionBackend>,
 }
 
 impl AppState {

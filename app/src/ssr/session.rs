@@ -139,6 +139,18 @@ pub async fn log_in(
     session.insert(AUTH, auth).await.map_err(store_error)
 }
 
+/// The signed-in state inside a session's stored data, if any.
+pub fn from_data(data: &str) -> Option<SignedIn> {
+    let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data).ok()?;
+    serde_json::from_value(map.remove(AUTH)?).ok()
+}
+
+/// Moves the session to a brand-new id, keeping what it holds: the old id
+/// is deleted from the store at once (after a password change, say).
+pub async fn renew_id(session: &Session) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(store_error)
+}
+
 /// Deletes the session from the store and clears the cookie.
 pub async fn log_out(session: &Session) -> Result<(), ApiError> {
     session.flush().await.map_err(store_error)

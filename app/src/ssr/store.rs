@@ -5,10 +5,14 @@
 //! ready-made stores key rows by the raw id, the very value in the cookie,
 //! so a copy of the database would log anyone in. [`Sessions`] hashes the
 //! id first and hands small [`StoredSession`] rows to a [`SessionBackend`]
-//! (SQLite, or memory for tests), which also knows each row's user and its
-//! deadline, so expiry is enforced by the store itself.
+//! (the SQL database, Redis, or memory for tests), which also knows each
+//! row's user and its deadline, so expiry is enforced by the store itself,
+//! and a user's sessions can be listed and ended together.
 
-use super::session::{Lifetimes, SignedIn, AUTH};
+use super::{
+    db::{on_pool, Db},
+    session::{Lifetimes, SignedIn, AUTH},
+};
 use async_trait::async_trait;
 use sha2::{Digest, Sha256};
 use std::{collections::HashMap, fmt, sync::Arc};
@@ -21,6 +25,13 @@ use tower_sessions::{
 /// hex. Not reversible, and the id is too random to guess from the hash.
 pub fn id_hash(id: &Id) -> String {
     hex::encode(Sha256::digest(id.0.to_le_bytes()))
+}
+
+/// The handle the sessions page and API show for a session: derived from
+/// the hash, so it needs no storage, and one more hash away from the id.
+/// Knowing it lets a user revoke their own session and nothing else.
+pub fn handle(id_hash: &str) -> String {
+    hex::encode(&Sha256::digest(format!("handle:{id_hash}").as_bytes())[..16])
 }
 
 /// One session as a backend keeps it.
@@ -52,6 +63,15 @@ pub trait SessionBackend: Send + Sync + 'static {
     async fn remove_expired(&self, now: i64) -> Result<u64, BackendError>;
     /// Whether the backend answers (for `/readyz`).
     async fn ping(&self) -> Result<(), BackendError>;
+    /// The live sessions of a user, as `(id_hash, data)`.
+    async fn for_user(&self, user_id: i64, now: i64)
+        -> Result<Vec<(String, String)>, BackendError>;
+    /// Ends every session of a user but `except` (a hash); returns how many.
+    async fn remove_for_user(
+        &self,
+        user_id: i64,
+        except: Option<&str>,
+    ) -> Result<u64, BackendError>;
 }
 
 /// The session store handed to tower-sessions.
@@ -206,76 +226,143 @@ impl SessionBackend for MemoryBackend {
     async fn ping(&self) -> Result<(), BackendError> {
         self.lock().map(|_| ())
     }
+
+    async fn for_user(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, BackendError> {
+        Ok(self
+            .lock()?
+            .values()
+            .filter(|s| s.user_id == Some(user_id) && s.expires_at > now)
+            .map(|s| (s.id_hash.clone(), s.data.clone()))
+            .collect())
+    }
+
+    async fn remove_for_user(
+        &self,
+        user_id: i64,
+        except: Option<&str>,
+    ) -> Result<u64, BackendError> {
+        let mut sessions = self.lock()?;
+        let before = sessions.len();
+        sessions.retain(|hash, s| s.user_id != Some(user_id) || Some(hash.as_str()) == except);
+        Ok((before - sessions.len()) as u64)
+    }
 }
 
-/// Sessions in the SQLite database, next to the users (the default).
-pub struct SqliteBackend {
-    pool: sqlx::SqlitePool,
+/// Sessions in the SQL database, next to the users (the default).
+pub struct SqlBackend {
+    db: Db,
 }
 
-impl SqliteBackend {
-    pub fn new(pool: sqlx::SqlitePool) -> Self {
-        Self { pool }
+impl SqlBackend {
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
 }
 
 #[async_trait]
-impl SessionBackend for SqliteBackend {
+impl SessionBackend for SqlBackend {
     async fn insert(&self, s: &StoredSession) -> Result<bool, BackendError> {
-        let done = sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES (?, ?, ?, ?) \
-             ON CONFLICT (id_hash) DO NOTHING",
-        )
-        .bind(&s.id_hash)
-        .bind(s.user_id)
-        .bind(&s.data)
-        .bind(s.expires_at)
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
+        let done = on_pool!(&self.db, pool => {
+            sqlx::query(
+                "INSERT INTO sessions (id_hash, user_id, data, expires_at) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (id_hash) DO NOTHING",
+            )
+            .bind(&s.id_hash)
+            .bind(s.user_id)
+            .bind(&s.data)
+            .bind(s.expires_at)
+            .execute(pool)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
     }
 
     async fn update(&self, s: &StoredSession) -> Result<(), BackendError> {
-        sqlx::query("UPDATE sessions SET user_id = ?, data = ?, expires_at = ? WHERE id_hash = ?")
+        on_pool!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE sessions SET user_id = $1, data = $2, expires_at = $3 WHERE id_hash = $4",
+            )
             .bind(s.user_id)
             .bind(&s.data)
             .bind(s.expires_at)
             .bind(&s.id_hash)
-            .execute(&self.pool)
+            .execute(pool)
             .await?;
+        });
         Ok(())
     }
 
     async fn fetch(&self, id_hash: &str, now: i64) -> Result<Option<String>, BackendError> {
-        Ok(
-            sqlx::query_scalar("SELECT data FROM sessions WHERE id_hash = ? AND expires_at > ?")
+        Ok(on_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT data FROM sessions WHERE id_hash = $1 AND expires_at > $2")
                 .bind(id_hash)
                 .bind(now)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
+                .fetch_optional(pool)
+                .await?
+        }))
     }
 
     async fn remove(&self, id_hash: &str) -> Result<(), BackendError> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
-            .bind(id_hash)
-            .execute(&self.pool)
-            .await?;
+        on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+                .bind(id_hash)
+                .execute(pool)
+                .await?;
+        });
         Ok(())
     }
 
     async fn remove_expired(&self, now: i64) -> Result<u64, BackendError> {
-        Ok(sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
-            .bind(now)
-            .execute(&self.pool)
-            .await?
-            .rows_affected())
+        Ok(on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 
     async fn ping(&self) -> Result<(), BackendError> {
-        sqlx::query("SELECT 1 FROM sessions LIMIT 1")
-            .execute(&self.pool)
-            .await?;
+        on_pool!(&self.db, pool => {
+            sqlx::query("SELECT 1 FROM sessions LIMIT 1").execute(pool).await?;
+        });
         Ok(())
+    }
+
+    async fn for_user(
+        &self,
+        user_id: i64,
+        now: i64,
+    ) -> Result<Vec<(String, String)>, BackendError> {
+        Ok(on_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT id_hash, data FROM sessions WHERE user_id = $1 AND expires_at > $2",
+            )
+            .bind(user_id)
+            .bind(now)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
+    async fn remove_for_user(
+        &self,
+        user_id: i64,
+        except: Option<&str>,
+    ) -> Result<u64, BackendError> {
+        // `except` is a hash, never empty, so '' spares nothing.
+        Ok(on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1 AND id_hash <> $2")
+                .bind(user_id)
+                .bind(except.unwrap_or(""))
+                .execute(pool)
+                .await?
+                .rows_affected()
+        }))
     }
 }

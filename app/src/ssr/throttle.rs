@@ -8,9 +8,9 @@
 //! account's count, and the counters live in the database, so every
 //! instance sees the same ones. That is a few lines of SQL.
 
+use super::db::{on_pool, Db};
 use crate::error::ApiError;
 use sha2::{Digest, Sha256};
-use sqlx::SqlitePool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
@@ -33,7 +33,7 @@ pub const PER_IP_FACTOR: i64 = 10;
 
 #[derive(Clone)]
 pub struct Throttle {
-    pool: SqlitePool,
+    db: Db,
     limits: Limits,
 }
 
@@ -61,8 +61,8 @@ fn db_error(err: sqlx::Error) -> ApiError {
 }
 
 impl Throttle {
-    pub fn new(pool: SqlitePool, limits: Limits) -> Self {
-        Self { pool, limits }
+    pub fn new(db: Db, limits: Limits) -> Self {
+        Self { db, limits }
     }
 
     pub fn limits(&self) -> Limits {
@@ -80,12 +80,13 @@ impl Throttle {
                 self.limits.max_failures.saturating_mul(PER_IP_FACTOR),
             ),
         ] {
-            let row: Option<(i64, i64)> =
-                sqlx::query_as("SELECT failures, window_start FROM login_failures WHERE key = ?")
+            let row: Option<(i64, i64)> = on_pool!(&self.db, pool => {
+                sqlx::query_as("SELECT failures, window_start FROM login_failures WHERE key = $1")
                     .bind(key)
-                    .fetch_optional(&self.pool)
+                    .fetch_optional(pool)
                     .await
-                    .map_err(db_error)?;
+            })
+            .map_err(db_error)?;
             if let Some((failures, start)) = row {
                 let ends = start.saturating_add(window);
                 if failures >= max && ends > now {
@@ -104,17 +105,22 @@ impl Throttle {
     /// whose window has ended.
     pub async fn record_failure(&self, keys: &Keys, now: i64) -> Result<(), ApiError> {
         for key in [&keys.account, &keys.ip] {
-            sqlx::query(
-                "INSERT INTO login_failures (key, failures, window_start) VALUES (?1, 1, ?2) \
-                 ON CONFLICT (key) DO UPDATE SET \
-                   failures = CASE WHEN window_start + ?3 <= ?2 THEN 1 ELSE failures + 1 END, \
-                   window_start = CASE WHEN window_start + ?3 <= ?2 THEN ?2 ELSE window_start END",
-            )
-            .bind(key)
-            .bind(now)
-            .bind(self.limits.window_secs)
-            .execute(&self.pool)
-            .await
+            on_pool!(&self.db, pool => {
+                sqlx::query(
+                    "INSERT INTO login_failures (key, failures, window_start) VALUES ($1, 1, $2) \
+                     ON CONFLICT (key) DO UPDATE SET \
+                       failures = CASE WHEN login_failures.window_start + $3 <= $2 \
+                         THEN 1 ELSE login_failures.failures + 1 END, \
+                       window_start = CASE WHEN login_failures.window_start + $3 <= $2 \
+                         THEN $2 ELSE login_failures.window_start END",
+                )
+                .bind(key)
+                .bind(now)
+                .bind(self.limits.window_secs)
+                .execute(pool)
+                .await
+                .map(|_| ())
+            })
             .map_err(db_error)?;
         }
         Ok(())
@@ -123,23 +129,26 @@ impl Throttle {
     /// A successful login clears the account's failures (not the IP's: one
     /// good password must not reset an attack on the others).
     pub async fn clear_account(&self, keys: &Keys) -> Result<(), ApiError> {
-        sqlx::query("DELETE FROM login_failures WHERE key = ?")
-            .bind(&keys.account)
-            .execute(&self.pool)
-            .await
-            .map_err(db_error)?;
+        on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM login_failures WHERE key = $1")
+                .bind(&keys.account)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .map_err(db_error)?;
         Ok(())
     }
 
     /// Deletes counters whose window has ended.
     pub async fn remove_expired(&self, now: i64) -> Result<u64, sqlx::Error> {
-        Ok(
-            sqlx::query("DELETE FROM login_failures WHERE window_start + ? <= ?")
+        on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM login_failures WHERE window_start + $1 <= $2")
                 .bind(self.limits.window_secs)
                 .bind(now)
-                .execute(&self.pool)
-                .await?
-                .rows_affected(),
-        )
+                .execute(pool)
+                .await
+                .map(|done| done.rows_affected())
+        })
     }
 }

@@ -1,11 +1,11 @@
 //! The users table.
 
+use super::db::{on_pool, Db};
 use crate::{domain::Email, error::ApiError};
-use sqlx::SqlitePool;
 
 #[derive(Clone)]
 pub struct Users {
-    pool: SqlitePool,
+    db: Db,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -21,8 +21,8 @@ fn db_error(err: sqlx::Error) -> ApiError {
 }
 
 impl Users {
-    pub fn new(pool: SqlitePool) -> Self {
-        Self { pool }
+    pub fn new(db: Db) -> Self {
+        Self { db }
     }
 
     /// Inserts a user; `Ok(None)` when the email is already taken.
@@ -31,13 +31,15 @@ impl Users {
         email: &Email,
         password_hash: &str,
     ) -> Result<Option<i64>, ApiError> {
-        let result = sqlx::query_scalar::<_, i64>(
-            "INSERT INTO users (email, password_hash) VALUES (?, ?) RETURNING id",
-        )
-        .bind(email.as_str())
-        .bind(password_hash)
-        .fetch_one(&self.pool)
-        .await;
+        let result = on_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(email.as_str())
+            .bind(password_hash)
+            .fetch_one(pool)
+            .await
+        });
         match result {
             Ok(id) => Ok(Some(id)),
             Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Ok(None),
@@ -46,18 +48,46 @@ impl Users {
     }
 
     pub async fn by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
-        sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash FROM users WHERE email = ?")
-            .bind(email.as_str())
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        on_pool!(&self.db, pool => {
+            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
+                .bind(email.as_str())
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)
     }
 
     pub async fn by_id(&self, id: i64) -> Result<Option<UserRow>, ApiError> {
-        sqlx::query_as::<_, UserRow>("SELECT id, email, password_hash FROM users WHERE id = ?")
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await
-            .map_err(db_error)
+        on_pool!(&self.db, pool => {
+            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)
+    }
+
+    pub async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<(), ApiError> {
+        on_pool!(&self.db, pool => {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .map_err(db_error)
+    }
+
+    /// Deletes the user; SQL session rows go with it (ON DELETE CASCADE).
+    pub async fn delete(&self, id: i64) -> Result<(), ApiError> {
+        on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM users WHERE id = $1")
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .map_err(db_error)
     }
 }

@@ -1,17 +1,135 @@
 //! Black-box test harness: the real server on a random port with a fresh
-//! SQLite database in a temporary directory, spoken to over HTTP.
+//! database, spoken to over HTTP.
+//!
+//! `GATEHOUSE_TEST_BACKEND` picks where users and sessions live, so the
+//! whole suite runs against each: `sqlite` (the default: a file in a
+//! temporary directory), `postgres` (a fresh schema in the `gatehouse_test`
+//! database of `TEST_POSTGRES_URL`), or `postgres+redis` (sessions in
+//! `TEST_REDIS_URL` under a fresh key prefix).
 #![allow(dead_code)]
 
+use app::ssr::db::Db;
 use reqwest::{header, redirect, Client, Response};
-use server::{config::Config, Application};
-use sqlx::SqlitePool;
+use server::{
+    config::{Config, SessionStoreKind},
+    Application,
+};
 use std::sync::atomic::{AtomicUsize, Ordering};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+    PostgresRedis,
+}
+
+impl Backend {
+    pub fn from_env() -> Self {
+        match std::env::var("GATEHOUSE_TEST_BACKEND").as_deref() {
+            Err(_) | Ok("") | Ok("sqlite") => Self::Sqlite,
+            Ok("postgres") => Self::Postgres,
+            Ok("postgres+redis") => Self::PostgresRedis,
+            Ok(other) => {
+                panic!("GATEHOUSE_TEST_BACKEND={other}: use sqlite, postgres or postgres+redis")
+            }
+        }
+    }
+}
+
+pub fn postgres_url() -> String {
+    std::env::var("TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// A process-unique number, for names.
+fn next_n() -> usize {
+    static N: AtomicUsize = AtomicUsize::new(0);
+    N.fetch_add(1, Ordering::Relaxed)
+}
+
+/// A distinct, valid email for each call.
+pub fn unique_email() -> String {
+    format!("user{}-{}@example.com", std::process::id(), next_n())
+}
+
+pub const PASSWORD: &str = "correct horse battery staple";
+
+/// A fresh, empty Postgres schema; returns a `DATABASE_URL` that puts the
+/// app's tables in it. Schemas left by earlier test processes that have
+/// ended are dropped first (once per process), so runs don't pile up.
+pub async fn fresh_postgres_url() -> String {
+    use sqlx::postgres::PgPool;
+    static READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
+    let admin = postgres_url();
+    let base = match admin.rfind('/') {
+        Some(i) if i > "postgres://".len() => admin[..i].to_owned(),
+        _ => admin.clone(),
+    };
+    let test_db = format!("{base}/gatehouse_test");
+    READY
+        .get_or_init(|| async {
+            let pool = PgPool::connect(&admin)
+                .await
+                .expect("Postgres for the tests");
+            // Tests in parallel may race to create it: "exists" is fine.
+            let _ = sqlx::raw_sql("CREATE DATABASE gatehouse_test")
+                .execute(&pool)
+                .await;
+            pool.close().await;
+            let pool = PgPool::connect(&test_db).await.expect("gatehouse_test");
+            let schemas: Vec<String> =
+                sqlx::query_scalar("SELECT nspname FROM pg_namespace WHERE nspname LIKE 't\\_%'")
+                    .fetch_all(&pool)
+                    .await
+                    .unwrap();
+            for schema in schemas {
+                let pid = schema.split('_').nth(1).and_then(|p| p.parse::<u32>().ok());
+                let alive =
+                    pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+                if !alive {
+                    let _ = sqlx::raw_sql(&format!("DROP SCHEMA \"{schema}\" CASCADE"))
+                        .execute(&pool)
+                        .await;
+                }
+            }
+            pool.close().await;
+        })
+        .await;
+    let schema = format!("t_{}_{}", std::process::id(), next_n());
+    let pool = PgPool::connect(&test_db).await.expect("gatehouse_test");
+    sqlx::raw_sql(&format!("CREATE SCHEMA \"{schema}\""))
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    format!("{test_db}?options=-c%20search_path%3D{schema}")
+}
+
+/// A key prefix no other test uses.
+pub fn fresh_redis_prefix() -> String {
+    format!("gatehouse-test:{}:{}", std::process::id(), next_n())
+}
+
+/// A session as the store holds it: the key (the id's hash) and the data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Stored {
+    pub id_hash: String,
+    pub data: String,
+    pub expires_at: i64,
+}
 
 pub struct TestApp {
     pub base: String,
     pub client: Client,
+    pub backend: Backend,
     pub db_path: std::path::PathBuf,
     pub config: Config,
+    /// The app's database, opened again by the test to look inside.
+    pub db: Db,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: std::sync::Arc<tempfile::TempDir>,
 }
@@ -22,43 +140,55 @@ impl Drop for TestApp {
     }
 }
 
-/// A distinct, valid email for each call.
-pub fn unique_email() -> String {
-    static N: AtomicUsize = AtomicUsize::new(0);
-    format!(
-        "user{}-{}@example.com",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    )
-}
-
-pub const PASSWORD: &str = "correct horse battery staple";
-
 impl TestApp {
     pub async fn spawn() -> Self {
         Self::spawn_with(|_| {}).await
     }
 
+    /// On the backend `GATEHOUSE_TEST_BACKEND` names, with the
+    /// configuration adjusted.
     pub async fn spawn_with(adjust: impl FnOnce(&mut Config)) -> Self {
-        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
-        let db_path = dir.path().join("gatehouse.db");
+        Self::spawn_on(Backend::from_env(), adjust).await
+    }
+
+    /// A configuration for `backend` with fresh, empty storage.
+    pub async fn config_for(backend: Backend, dir: &std::path::Path) -> Config {
         let mut config = Config::from_env().expect("config");
         config.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
-        config.data_dir = dir.path().to_owned();
-        config.database_url = format!("sqlite://{}", db_path.display());
+        config.data_dir = dir.to_owned();
+        config.session_store = SessionStoreKind::Database;
+        config.database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.join("gatehouse.db").display()),
+            Backend::Postgres | Backend::PostgresRedis => fresh_postgres_url().await,
+        };
+        if backend == Backend::PostgresRedis {
+            config.session_store = SessionStoreKind::Redis(redis_url());
+            config.session_key_prefix = fresh_redis_prefix();
+        }
+        config
+    }
+
+    /// On a given backend (for tests about one backend in particular).
+    pub async fn spawn_on(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
+        let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
+        let mut config = Self::config_for(backend, dir.path()).await;
         adjust(&mut config);
-        Self::start(config, dir).await
+        Self::start(backend, config, dir).await
     }
 
-    /// Stops this server and starts a new one on the same data directory
-    /// and configuration (a restart).
+    /// Stops this server and starts a new one on the same storage and
+    /// configuration (a restart).
     pub async fn restart(self) -> Self {
-        let (config, dir) = (self.config.clone(), self.dir.clone());
+        let (backend, config, dir) = (self.backend, self.config.clone(), self.dir.clone());
         drop(self);
-        Self::start(config, dir).await
+        Self::start(backend, config, dir).await
     }
 
-    async fn start(config: Config, dir: std::sync::Arc<tempfile::TempDir>) -> Self {
+    async fn start(
+        backend: Backend,
+        config: Config,
+        dir: std::sync::Arc<tempfile::TempDir>,
+    ) -> Self {
         let db_path = dir.path().join("gatehouse.db");
         let app = Application::build(config.clone())
             .await
@@ -72,11 +202,22 @@ impl TestApp {
             .timeout(std::time::Duration::from_secs(30))
             .build()
             .unwrap();
+        let db = if config.database_url.starts_with("postgres") {
+            Db::Postgres(sqlx::PgPool::connect(&config.database_url).await.unwrap())
+        } else {
+            Db::Sqlite(
+                sqlx::SqlitePool::connect(&config.database_url)
+                    .await
+                    .unwrap(),
+            )
+        };
         Self {
             base: format!("http://{addr}"),
             client,
+            backend,
             db_path,
             config,
+            db,
             server,
             dir,
         }
@@ -86,10 +227,44 @@ impl TestApp {
         format!("{}{}", self.base, path)
     }
 
-    pub async fn db(&self) -> SqlitePool {
-        SqlitePool::connect(&format!("sqlite://{}", self.db_path.display()))
-            .await
-            .unwrap()
+    /// A plain count or check in the app's database.
+    pub async fn scalar(&self, sql: &str) -> i64 {
+        match &self.db {
+            Db::Sqlite(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+            Db::Postgres(pool) => sqlx::query_scalar(sql).fetch_one(pool).await.unwrap(),
+        }
+    }
+
+    /// A statement run on the app's database behind its back.
+    pub async fn execute(&self, sql: &str) {
+        match &self.db {
+            Db::Sqlite(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
+            Db::Postgres(pool) => drop(sqlx::query(sql).execute(pool).await.unwrap()),
+        }
+    }
+
+    pub async fn user_count(&self) -> i64 {
+        self.scalar("SELECT COUNT(*) FROM users").await
+    }
+
+    /// Every session the app's session store holds, wherever that is.
+    pub async fn stored_sessions(&self) -> Vec<Stored> {
+        let sql = "SELECT id_hash, data, expires_at FROM sessions";
+        let rows: Vec<(String, String, i64)> = match (&self.config.session_store, &self.db) {
+            (SessionStoreKind::Redis(url), _) => {
+                return redis_sessions(url, &self.config.session_key_prefix).await
+            }
+            (SessionStoreKind::Memory, _) => panic!("a memory store can't be looked into"),
+            (_, Db::Sqlite(pool)) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+            (_, Db::Postgres(pool)) => sqlx::query_as(sql).fetch_all(pool).await.unwrap(),
+        };
+        rows.into_iter()
+            .map(|(id_hash, data, expires_at)| Stored {
+                id_hash,
+                data,
+                expires_at,
+            })
+            .collect()
     }
 
     /// A POST the way a script sends it: a form body, asking for JSON.
@@ -155,13 +330,6 @@ impl TestApp {
         .await
     }
 
-    pub async fn user_count(&self) -> i64 {
-        sqlx::query_scalar("SELECT COUNT(*) FROM users")
-            .fetch_one(&self.db().await)
-            .await
-            .unwrap()
-    }
-
     /// Signs a fresh user up and returns (email, cookie).
     pub async fn signed_up(&self) -> (String, String) {
         let email = unique_email();
@@ -170,6 +338,75 @@ impl TestApp {
         let cookie = session_cookie(&res).expect("signup sets a session cookie");
         (email, cookie)
     }
+}
+
+/// The sessions under `prefix` in Redis, with their expiry as Redis keeps it.
+async fn redis_sessions(url: &str, prefix: &str) -> Vec<Stored> {
+    let client = redis::Client::open(url).unwrap();
+    let mut conn = client.get_multiplexed_async_connection().await.unwrap();
+    let pattern = format!("{prefix}:session:*");
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(&pattern)
+        .query_async(&mut conn)
+        .await
+        .unwrap();
+    let mut sessions = Vec::new();
+    for key in keys {
+        let data: Option<String> = redis::cmd("GET")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        let expires_at: i64 = redis::cmd("EXPIRETIME")
+            .arg(&key)
+            .query_async(&mut conn)
+            .await
+            .unwrap();
+        if let Some(data) = data {
+            sessions.push(Stored {
+                id_hash: key[pattern.len() - 1..].to_owned(),
+                data,
+                expires_at,
+            });
+        }
+    }
+    sessions
+}
+
+/// Starts the server binary with `env` and returns it with its base URL.
+pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::Child, String) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("GATEHOUSE_DATA_DIR", dir)
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("SESSION_STORE_URL")
+        .env_remove("APP_ENV")
+        .env_remove("SESSION_KEY_PREFIX")
+        .env_remove("SESSION_SECRET")
+        // The log (on stderr) says where it listens.
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let log = child.stderr.take().unwrap();
+    let mut lines = BufReader::new(log).lines();
+    let base = loop {
+        let line = lines
+            .next()
+            .expect("the server printed its address")
+            .unwrap();
+        if let Some(at) = line.find("listening on ") {
+            break line[at + "listening on ".len()..].trim().to_owned();
+        }
+    };
+    // Keep draining its output so it never blocks on a full pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, base)
 }
 
 /// The `name=value` of the session cookie a response sets, if any.

@@ -1,0 +1,145 @@
+//! Operator commands, run by the server binary instead of serving:
+//!
+//! ```text
+//! server sessions list EMAIL   the account's live sessions
+//! server sessions end EMAIL    end all of them (a "remote logout")
+//! ```
+//!
+//! They read the same environment as the server (`DATABASE_URL`,
+//! `SESSION_STORE_URL`, …), so they act on the very store the instances
+//! share, and take effect on the next request to any of them.
+
+use crate::{config::Config, Stores};
+use app::{
+    domain::{describe_user_agent, Email},
+    ssr::{session, store, users::Users},
+};
+use std::{fmt::Write as _, process::ExitCode};
+
+pub const USAGE: &str = "usage: server sessions list EMAIL | server sessions end EMAIL";
+
+/// What the arguments asked for.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Command {
+    /// No arguments: serve HTTP.
+    Serve,
+    ListSessions(String),
+    EndSessions(String),
+}
+
+impl Command {
+    /// `args` without the program name.
+    pub fn parse(args: &[String]) -> Result<Self, String> {
+        match args {
+            [] => Ok(Self::Serve),
+            [group, verb, email] if group == "sessions" => match verb.as_str() {
+                "list" => Ok(Self::ListSessions(email.clone())),
+                "end" => Ok(Self::EndSessions(email.clone())),
+                _ => Err(format!("unknown command `sessions {verb}`\n{USAGE}")),
+            },
+            _ => Err(USAGE.to_owned()),
+        }
+    }
+}
+
+/// Runs an operator command; what it prints goes to stdout, problems to
+/// stderr with a non-zero exit.
+pub async fn run(command: Command, config: Config) -> ExitCode {
+    match execute(command, config).await {
+        Ok(out) => {
+            print!("{out}");
+            ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("gatehouse: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
+    let (Command::ListSessions(email) | Command::EndSessions(email)) = &command else {
+        anyhow::bail!("nothing to do");
+    };
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let stores = Stores::open(&config).await?;
+    let user = Users::new(stores.db.clone())
+        .by_email(&email)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?
+        .ok_or_else(|| anyhow::anyhow!("no account has the email {}", email.as_str()))?;
+    let mut out = String::new();
+    match command {
+        Command::ListSessions(_) => {
+            let sessions = stores
+                .sessions
+                .for_user(user.id, session::now())
+                .await
+                .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
+            writeln!(out, "{} live session(s) for {}", sessions.len(), user.email)?;
+            for (hash, data) in sessions {
+                let Some(auth) = session::from_data(&data) else {
+                    continue;
+                };
+                writeln!(
+                    out,
+                    "{}  created {}  last seen {}  {}  {}",
+                    store::handle(&hash),
+                    unix_to_utc(auth.created_at),
+                    unix_to_utc(auth.last_seen_at),
+                    if auth.ip.is_empty() { "-" } else { &auth.ip },
+                    describe_user_agent(&auth.user_agent),
+                )?;
+            }
+        }
+        Command::EndSessions(_) => {
+            let ended = stores
+                .sessions
+                .remove_for_user(user.id, None)
+                .await
+                .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
+            writeln!(out, "ended {ended} session(s) for {}", user.email)?;
+        }
+        Command::Serve => {}
+    }
+    Ok(out)
+}
+
+fn unix_to_utc(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .map(|t| {
+            format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                t.year(),
+                u8::from(t.month()),
+                t.day(),
+                t.hour(),
+                t.minute()
+            )
+        })
+        .unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_the_operator_commands() {
+        assert_eq!(Command::parse(&[]), Ok(Command::Serve));
+        assert_eq!(
+            Command::parse(&args(&["sessions", "list", "a@b.c"])),
+            Ok(Command::ListSessions("a@b.c".into()))
+        );
+        assert_eq!(
+            Command::parse(&args(&["sessions", "end", "a@b.c"])),
+            Ok(Command::EndSessions("a@b.c".into()))
+        );
+        assert!(Command::parse(&args(&["sessions", "drop", "a@b.c"])).is_err());
+        assert!(Command::parse(&args(&["sessions"])).is_err());
+    }
+}
