@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Sets up whatever is missing, then runs every test: the Rust unit and HTTP
-# tests against real databases, then the Playwright suite in Debian's
+# tests against real databases (the HTTP suite three times: SQLite alone,
+# Postgres alone, Postgres + Redis), then the Playwright suite in Debian's
 # Chromium against a release build, with JavaScript on and off.
 set -euo pipefail
 "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
+"$(dirname "${BASH_SOURCE[0]}")/services.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$GATEHOUSE_ROOT"
 
@@ -11,12 +13,30 @@ logs="$(mktemp -d)"
 started=$SECONDS
 phase() { printf '\n\033[1;34m==> %s\033[0m (%ss so far)\n' "$*" "$((SECONDS - started))"; }
 
-phase "cargo test (app and server)"
+phase "cargo test (app and server; the HTTP suite on SQLite)"
 set +e
-# --no-fail-fast: one failing test binary must not skip the others.
+# --no-fail-fast: one failing test binary must not skip the others. This
+# pass also runs scale_out.rs and faults.rs, which pick their own backends.
 cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
+
+# The HTTP suite again on each other backend: every test file but the two
+# that choose their own.
+suite=()
+for file in server/tests/*.rs; do
+  name="$(basename "$file" .rs)"
+  case "$name" in scale_out | faults) ;; *) suite+=(--test "$name") ;; esac
+done
+for backend in postgres postgres+redis; do
+  phase "the HTTP suite on $backend"
+  set +e
+  GATEHOUSE_TEST_BACKEND="$backend" cargo test --no-fail-fast -p server "${suite[@]}" 2>&1 |
+    tee -a "$logs/cargo.log"
+  status=${PIPESTATUS[0]}
+  set -e
+  if [ "$status" -ne 0 ]; then cargo_status=$status; fi
+done
 
 phase "cargo leptos build --release"
 cargo leptos build --release

@@ -208,16 +208,24 @@ impl Caller {
         Ok(())
     }
 
-    async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
-        self.state
-            .sessions
-            .remove_for_user(self.user.id, except)
-            .await
-            .map_err(|err| {
-                tracing::error!(%err, "session store error");
-                ApiError::unavailable()
-            })
+    /// The caller's live sessions, as `(id_hash, data)`.
+    async fn own_sessions(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let sessions = &self.state.sessions;
+        let rows = sessions.for_user(self.user.id, session::now()).await;
+        rows.map_err(store_unavailable)
     }
+
+    async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
+        let sessions = &self.state.sessions;
+        let ended = sessions.remove_for_user(self.user.id, except).await;
+        ended.map_err(store_unavailable)
+    }
+}
+
+#[cfg(feature = "ssr")]
+fn store_unavailable(err: store::BackendError) -> ApiError {
+    tracing::error!(%err, "session store error");
+    ApiError::unavailable()
 }
 
 #[cfg(feature = "ssr")]
@@ -236,15 +244,7 @@ fn rfc3339(unix: i64) -> String {
 pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
     let caller = Caller::get().await?;
     let current = caller.current_hash();
-    let rows = caller
-        .state
-        .sessions
-        .for_user(caller.user.id, session::now())
-        .await
-        .map_err(|err| {
-            tracing::error!(%err, "session store error");
-            ApiError::unavailable()
-        })?;
+    let rows = caller.own_sessions().await?;
     let mut sessions: Vec<(i64, SessionInfo)> = rows
         .into_iter()
         .filter_map(|(hash, data)| {
@@ -270,15 +270,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
 #[server(prefix = "/api", endpoint = "revoke_session")]
 pub async fn revoke_session(id: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
-    let rows = caller
-        .state
-        .sessions
-        .for_user(caller.user.id, session::now())
-        .await
-        .map_err(|err| {
-            tracing::error!(%err, "session store error");
-            ApiError::unavailable()
-        })?;
+    let rows = caller.own_sessions().await?;
     let Some((hash, _)) = rows.into_iter().find(|(hash, _)| store::handle(hash) == id) else {
         return Err(ApiError::no_such_session());
     };
@@ -287,10 +279,12 @@ pub async fn revoke_session(id: String) -> Result<(), ApiError> {
         leptos_axum::redirect("/login");
         return Ok(());
     }
-    caller.state.sessions.remove(&hash).await.map_err(|err| {
-        tracing::error!(%err, "session store error");
-        ApiError::unavailable()
-    })
+    caller
+        .state
+        .sessions
+        .remove(&hash)
+        .await
+        .map_err(store_unavailable)
 }
 
 /// Ends every session of the caller's but this one; answers how many.

@@ -38,7 +38,7 @@ impl Backend {
 
 pub fn postgres_url() -> String {
     std::env::var("TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+        .unwrap_or_else(|_| "postgres://postgres:postgres@127.0.0.1:5432/postgres".into())
 }
 
 pub fn redis_url() -> String {

@@ -1,0 +1,86 @@
+import { APIRequestContext, expect, request, test } from "@playwright/test";
+import { PASSWORD, signUp, visit } from "./helpers";
+
+const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/** Another device, signed in to `email` over the API with its own cookie jar. */
+async function otherDevice(baseURL: string, email: string, userAgent = FIREFOX): Promise<APIRequestContext> {
+  const device = await request.newContext({ baseURL, extraHTTPHeaders: { "User-Agent": userAgent } });
+  const res = await device.post("/api/login", {
+    form: { email, password: PASSWORD },
+    headers: { Accept: "application/json" },
+  });
+  expect(res.status()).toBe(200);
+  return device;
+}
+
+const me = async (device: APIRequestContext) =>
+  (await device.get("/api/me", { headers: { Accept: "application/json" } })).status();
+
+test("the sessions page lists each device and revokes one", async ({ page, baseURL }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  const firefox = await otherDevice(baseURL!, email);
+  await visit(page, "/sessions", testInfo);
+  const sessions = page.getByTestId("session");
+  await expect(sessions).toHaveCount(2);
+  await expect(page.getByTestId("this-device")).toHaveCount(1);
+  const other = sessions.filter({ hasText: "Firefox on Linux" });
+  await expect(other).toContainText("127.0.0.1");
+  await other.getByRole("button", { name: "Revoke" }).click();
+  await expect(sessions).toHaveCount(1);
+  await expect(sessions.first()).toContainText("This device");
+  expect(await me(firefox)).toBe(401);
+  await firefox.dispose();
+});
+
+test("log out everywhere else ends every other session", async ({ page, baseURL }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  const devices = [await otherDevice(baseURL!, email), await otherDevice(baseURL!, email, "curl/8.0")];
+  await visit(page, "/sessions", testInfo);
+  await expect(page.getByTestId("session")).toHaveCount(3);
+  await page.getByRole("button", { name: "Log out everywhere else" }).click();
+  await expect(page.getByTestId("session")).toHaveCount(1);
+  for (const device of devices) {
+    expect(await me(device)).toBe(401);
+    await device.dispose();
+  }
+  // This browser is still signed in.
+  await visit(page, "/profile", testInfo);
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+});
+
+test("changing the password signs out the others; deleting the account signs out everywhere", async ({
+  page,
+  baseURL,
+}, testInfo) => {
+  const email = await signUp(page, testInfo);
+  const firefox = await otherDevice(baseURL!, email);
+  const newPassword = "another long passphrase";
+  await page.getByLabel("Current password").fill("not my password");
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.locator("#current_password-error")).toContainText("not your current password");
+  expect(await me(firefox)).toBe(200);
+
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill(newPassword);
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect.poll(() => me(firefox)).toBe(401);
+  await visit(page, "/profile", testInfo);
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+
+  const stranger = await request.newContext({ baseURL });
+  const old = await stranger.post("/api/login", {
+    form: { email, password: PASSWORD },
+    headers: { Accept: "application/json" },
+  });
+  expect(old.status()).toBe(401); // the old password no longer works
+  await stranger.dispose();
+  await page.getByLabel("Your password").fill(newPassword);
+  await page.getByRole("button", { name: "Delete my account" }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+  await firefox.dispose();
+});
