@@ -16,17 +16,18 @@ phase() { printf '\n\033[1;34m==> %s\033[0m (%ss so far)\n' "$*" "$((SECONDS - s
 phase "cargo test (app and server; the HTTP suite on SQLite)"
 set +e
 # --no-fail-fast: one failing test binary must not skip the others. This
-# pass also runs scale_out.rs and faults.rs, which pick their own backends.
+# pass also runs the files that pick their own backends: backends.rs,
+# scale_out.rs and faults.rs.
 cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
-# The HTTP suite again on each other backend: every test file but the two
+# The HTTP suite again on each other backend: every test file but those
 # that choose their own.
 suite=()
 for file in server/tests/*.rs; do
   name="$(basename "$file" .rs)"
-  case "$name" in scale_out | faults) ;; *) suite+=(--test "$name") ;; esac
+  case "$name" in backends | scale_out | faults) ;; *) suite+=(--test "$name") ;; esac
 done
 for backend in postgres postgres+redis; do
   phase "the HTTP suite on $backend"

@@ -799,6 +799,11 @@ fn a_bad_setting_stops_the_server_with_a_clear_message() {
         ("LOGIN_MAX_FAILURES", "-1"),
         ("LOGIN_WINDOW_SECS", "1.5"),
         ("APP_ENV", "staging"),
+        ("DATABASE_URL", "mysql://127.0.0.1/gatehouse"),
+        ("SESSION_STORE_URL", "memcached://127.0.0.1"),
+        // A Redis that does not answer is reported at start, not at the
+        // first request.
+        ("SESSION_STORE_URL", "redis://127.0.0.1:1"),
     ] {
         let out = std::process::Command::new(env!("CARGO_BIN_EXE_server"))
             .env(name, value)
