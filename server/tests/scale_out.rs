@@ -140,6 +140,58 @@ async fn two_instances_share_sessions(redis: bool) {
         StatusCode::UNAUTHORIZED
     );
 
+    // Logging out the others on A, and changing the password on B, end
+    // sessions that were started on the other instance.
+    let log_in = |base: &str, password: &str| {
+        let base = base.to_owned();
+        let form = [("email", email.clone()), ("password", password.to_owned())];
+        async move {
+            let res = Client::new()
+                .post(format!("{base}/api/login"))
+                .header(header::ACCEPT, "application/json")
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(res.status(), StatusCode::OK);
+            session_cookie(&res).unwrap()
+        }
+    };
+    let (keep, other) = (
+        log_in(&a.base, PASSWORD).await,
+        log_in(&b.base, PASSWORD).await,
+    );
+    let res = post(&a.base, "/api/logout_others", &[], Some(&keep)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        get(&b.base, "/api/me", &other).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    let other = log_in(&a.base, PASSWORD).await;
+    let new_password = "a new and longer passphrase";
+    let change = [
+        ("current_password", PASSWORD),
+        ("new_password", new_password),
+    ];
+    let res = post(&b.base, "/api/change_password", &change, Some(&keep)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let renewed = session_cookie(&res).unwrap();
+    assert_eq!(
+        get(&a.base, "/api/me", &other).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&a.base, "/api/me", &keep).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        get(&a.base, "/api/me", &renewed).await.status(),
+        StatusCode::OK
+    );
+    let res = post(&a.base, "/api/logout", &[], Some(&renewed)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let _ = log_in(&b.base, new_password).await;
+
     // Failed logins are counted across instances.
     let wrong = [("email", email.as_str()), ("password", "not the password")];
     assert_eq!(
