@@ -194,13 +194,15 @@ fn postgres_bin(name: &str) -> PathBuf {
         .join(name)
 }
 
-fn as_postgres_user(program: &Path) -> Command {
-    let root = Command::new("id")
+fn is_root() -> bool {
+    Command::new("id")
         .arg("-u")
         .output()
-        .map(|o| o.stdout == b"0\n")
-        .unwrap_or(false);
-    if root {
+        .is_ok_and(|o| o.stdout == b"0\n")
+}
+
+fn as_postgres_user(program: &Path) -> Command {
+    if is_root() {
         let mut cmd = Command::new("runuser");
         cmd.args(["-u", "postgres", "--"]).arg(program);
         cmd
@@ -217,12 +219,7 @@ impl Postgres {
             free_port()
         ));
         std::fs::create_dir_all(&dir).unwrap();
-        if Command::new("id")
-            .arg("-u")
-            .output()
-            .map(|o| o.stdout == b"0\n")
-            .unwrap_or(false)
-        {
+        if is_root() {
             let status = Command::new("chown")
                 .arg("postgres:postgres")
                 .arg(&dir)
@@ -250,15 +247,21 @@ impl Postgres {
         format!("postgres://postgres@127.0.0.1:{}/postgres", self.port)
     }
 
+    /// `pg_ctl -D <this cluster>`, as the right user.
+    fn pg_ctl_command(&self) -> Command {
+        let mut cmd = as_postgres_user(&postgres_bin("pg_ctl"));
+        cmd.arg("-D").arg(self.dir.join("data"));
+        cmd
+    }
+
     fn pg_ctl(&self, args: &[&str]) {
         let options = format!(
             "-p {} -k {} -c listen_addresses=127.0.0.1 -c fsync=off",
             self.port,
             self.dir.display()
         );
-        let out = as_postgres_user(&postgres_bin("pg_ctl"))
-            .arg("-D")
-            .arg(self.dir.join("data"))
+        let out = self
+            .pg_ctl_command()
             .args(["-o", &options, "-l"])
             .arg(self.dir.join("log"))
             .args(args)
@@ -282,9 +285,8 @@ impl Postgres {
 
 impl Drop for Postgres {
     fn drop(&mut self) {
-        let _ = as_postgres_user(&postgres_bin("pg_ctl"))
-            .arg("-D")
-            .arg(self.dir.join("data"))
+        let _ = self
+            .pg_ctl_command()
             .args(["-m", "immediate", "stop"])
             .output();
         let _ = std::fs::remove_dir_all(&self.dir);

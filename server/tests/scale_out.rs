@@ -143,16 +143,11 @@ async fn two_instances_share_sessions(redis: bool) {
     // Logging out the others on A, and changing the password on B, end
     // sessions that were started on the other instance.
     let log_in = |base: &str, password: &str| {
-        let base = base.to_owned();
-        let form = [("email", email.clone()), ("password", password.to_owned())];
+        let (base, email) = (base.to_owned(), email.clone());
+        let password = password.to_owned();
         async move {
-            let res = Client::new()
-                .post(format!("{base}/api/login"))
-                .header(header::ACCEPT, "application/json")
-                .form(&form)
-                .send()
-                .await
-                .unwrap();
+            let form = [("email", email.as_str()), ("password", password.as_str())];
+            let res = post(&base, "/api/login", &form, None).await;
             assert_eq!(res.status(), StatusCode::OK);
             session_cookie(&res).unwrap()
         }
