@@ -1,0 +1,690 @@
+//! The benchmark behind `scripts/bench.sh` (which builds the release server
+//! and the site first): what a user feels, measured with wrk on loopback.
+//!
+//! For each backend (SQLite alone; Postgres for users with Redis for
+//! sessions) it starts the release server with a fresh database, signs a
+//! user up, and drives five workloads, printing one table: requests/s, p50,
+//! p99, non-2xx answers and socket errors, and the ratio to `/healthz` in
+//! the same run. It also prints the release WASM and CSS sizes, and counts
+//! the session-store writes that 1,000 authenticated reads cause.
+//!
+//! Settings (environment): `BENCH_SECS` (per workload, default 10),
+//! `BENCH_CONNECTIONS` (default 32), `BENCH_THREADS` (wrk threads, default
+//! the core count), `BENCH_BACKENDS` (`sqlite,postgres+redis`),
+//! `BENCH_POSTGRES_URL`, `BENCH_REDIS_URL`, `GATEHOUSE_SERVER_BIN`,
+//! `LEPTOS_SITE_ROOT`.
+
+use anyhow::{bail, Context, Result};
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    time::Duration,
+};
+
+const EMAIL: &str = "bench@example.com";
+const PASSWORD: &str = "correct horse battery staple";
+
+struct Settings {
+    secs: u64,
+    connections: u64,
+    threads: u64,
+    cores: usize,
+    server_bin: PathBuf,
+    site_root: PathBuf,
+    postgres_url: String,
+    redis_url: String,
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .unwrap_or_else(|| default.to_owned())
+}
+
+fn env_number(name: &str, default: u64) -> Result<u64> {
+    let text = env_or(name, &default.to_string());
+    match text.trim().parse::<u64>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => bail!("{name}={text}: expected a whole number above zero"),
+    }
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Backend {
+    Sqlite,
+    PostgresRedis,
+}
+
+impl Backend {
+    fn parse(name: &str) -> Result<Self> {
+        match name.trim() {
+            "sqlite" => Ok(Self::Sqlite),
+            "postgres+redis" => Ok(Self::PostgresRedis),
+            other => bail!("BENCH_BACKENDS: unknown backend {other:?} (sqlite, postgres+redis)"),
+        }
+    }
+
+    fn title(self) -> &'static str {
+        match self {
+            Self::Sqlite => "SQLite (users and sessions in one file)",
+            Self::PostgresRedis => "Postgres (users) + Redis (sessions)",
+        }
+    }
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<()> {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let settings = Settings {
+        secs: env_number("BENCH_SECS", 10)?,
+        connections: env_number("BENCH_CONNECTIONS", 32)?,
+        threads: env_number("BENCH_THREADS", cores as u64)?,
+        cores,
+        server_bin: PathBuf::from(env_or("GATEHOUSE_SERVER_BIN", "target/release/server")),
+        site_root: PathBuf::from(env_or("LEPTOS_SITE_ROOT", "target/site")),
+        postgres_url: env_or(
+            "BENCH_POSTGRES_URL",
+            "postgres://postgres:postgres@127.0.0.1:5432/postgres",
+        ),
+        redis_url: env_or("BENCH_REDIS_URL", "redis://127.0.0.1:6379"),
+    };
+    let backends = env_or("BENCH_BACKENDS", "sqlite,postgres+redis")
+        .split(',')
+        .map(Backend::parse)
+        .collect::<Result<Vec<_>>>()?;
+    if !settings.server_bin.is_file() {
+        bail!(
+            "no server binary at {} (scripts/bench.sh builds it)",
+            settings.server_bin.display()
+        );
+    }
+    let wrk = Command::new("wrk")
+        .arg("--version")
+        .output()
+        .context("wrk is not installed (scripts/bench.sh installs it)")?;
+    let wrk_version = String::from_utf8_lossy(&wrk.stdout)
+        .split_whitespace()
+        .nth(1)
+        .unwrap_or("?")
+        .to_owned();
+
+    println!(
+        "Gatehouse benchmark: {} cores, wrk {wrk_version} on 127.0.0.1, {} threads x {} connections, {} s per workload\n",
+        settings.cores, settings.threads, settings.connections, settings.secs
+    );
+    print_sizes(&settings.site_root)?;
+    for backend in backends {
+        run_backend(&settings, backend).await?;
+    }
+    Ok(())
+}
+
+/// The release WASM and CSS, as built, raw and gzipped (`gzip -9`).
+fn print_sizes(site_root: &Path) -> Result<()> {
+    let pkg = site_root.join("pkg");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&pkg)
+        .with_context(|| format!("reading {} (build the site first)", pkg.display()))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("wasm" | "css" | "js")
+            )
+        })
+        .collect();
+    files.sort();
+    println!("| release asset | raw | gzipped |\n|---|---:|---:|");
+    for file in files {
+        let raw = std::fs::metadata(&file)?.len();
+        let gz = gzipped_len(&file)?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        println!("| {name} | {} | {} |", kb(raw), kb(gz));
+    }
+    println!();
+    Ok(())
+}
+
+fn gzipped_len(file: &Path) -> Result<u64> {
+    let out = Command::new("gzip")
+        .args(["-9", "-n", "-c"])
+        .arg(file)
+        .stderr(Stdio::inherit())
+        .output()
+        .context("running gzip")?;
+    if !out.status.success() {
+        bail!("gzip failed on {}", file.display());
+    }
+    Ok(out.stdout.len() as u64)
+}
+
+/// Kilobytes of 1,000 bytes, as the targets are written.
+fn kb(bytes: u64) -> String {
+    format!("{:.1} kB", bytes as f64 / 1000.0)
+}
+
+/// One running server with a fresh store, and what it takes to clean up.
+struct Server {
+    child: Child,
+    base: String,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn start_server(
+    settings: &Settings,
+    dir: tempfile::TempDir,
+    env: &[(&str, String)],
+) -> Result<Server> {
+    let mut cmd = Command::new(&settings.server_bin);
+    cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("LEPTOS_SITE_ROOT", &settings.site_root)
+        .env("GATEHOUSE_DATA_DIR", dir.path())
+        .env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("SESSION_STORE_URL")
+        .env_remove("SESSION_KEY_PREFIX")
+        .env_remove("APP_ENV")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let mut child = cmd.spawn().context("starting the server")?;
+    let log = child.stderr.take().context("server stderr")?;
+    let mut lines = BufReader::new(log).lines();
+    let base = loop {
+        let Some(line) = lines.next() else {
+            let _ = child.kill();
+            bail!("the server stopped before it listened");
+        };
+        let line = line?;
+        if let Some(at) = line.find("listening on ") {
+            break line[at + "listening on ".len()..].trim().to_owned();
+        }
+    };
+    // Keep reading its log so it never blocks on a full pipe; warnings and
+    // errors are shown.
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            if line.contains("WARN") || line.contains("ERROR") {
+                eprintln!("server: {line}");
+            }
+        }
+    });
+    Ok(Server {
+        child,
+        base,
+        _dir: dir,
+    })
+}
+
+/// A fresh Postgres database for one run (dropped first if a run left it).
+async fn fresh_postgres(admin_url: &str) -> Result<String> {
+    use sqlx::{Connection, Executor};
+    let name = "gatehouse_bench";
+    let mut admin = sqlx::PgConnection::connect(admin_url)
+        .await
+        .with_context(|| format!("connecting to Postgres at {admin_url}"))?;
+    admin
+        .execute(format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)").as_str())
+        .await?;
+    admin
+        .execute(format!("CREATE DATABASE {name}").as_str())
+        .await?;
+    let (base, _) = admin_url
+        .rsplit_once('/')
+        .context("BENCH_POSTGRES_URL needs a /database part")?;
+    Ok(format!("{base}/{name}"))
+}
+
+async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
+    let prefix = format!("gatehouse-bench-{}", std::process::id());
+    let data = tempfile::tempdir()?;
+    let sqlite_file = data.path().join("bench.db");
+    let (env, redis) = match backend {
+        Backend::Sqlite => (
+            vec![(
+                "DATABASE_URL",
+                format!("sqlite://{}", sqlite_file.display()),
+            )],
+            None,
+        ),
+        Backend::PostgresRedis => {
+            let database = fresh_postgres(&settings.postgres_url).await?;
+            let redis = redis::Client::open(settings.redis_url.as_str())?
+                .get_multiplexed_async_connection()
+                .await
+                .context("connecting to Redis")?;
+            (
+                vec![
+                    ("DATABASE_URL", database),
+                    ("SESSION_STORE_URL", settings.redis_url.clone()),
+                    ("SESSION_KEY_PREFIX", prefix.clone()),
+                ],
+                Some(redis),
+            )
+        }
+    };
+    let server = start_server(settings, data, &env)?;
+    let cookie = sign_up(&server.base).await?;
+    let wrk = Wrk {
+        settings,
+        base: server.base.clone(),
+        dir: tempfile::tempdir()?,
+    };
+
+    let me = Workload::get("/api/me", &cookie, "application/json");
+    let workloads = [
+        Workload::get("/healthz", "", "*/*"),
+        me.clone(),
+        Workload::get("/profile", &cookie, "text/html"),
+        Workload::login(),
+    ];
+    // Warm-up (connections, pools, caches), not measured.
+    wrk.run(&me, 2)?;
+    let mut rows = Vec::new();
+    for workload in &workloads {
+        rows.push((workload.name(), wrk.run(workload, settings.secs)?));
+    }
+    // The storm: logins flat out from a second wrk (one connection per
+    // core; more would only queue for the hasher) while /api/me is
+    // measured again.
+    let storm = wrk.spawn(&Workload::login(), settings.secs + 2, settings.cores as u64)?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let during = wrk.run(&me, settings.secs)?;
+    let storm = Wrk::finish(storm)?;
+    rows.push(("GET /api/me during a login storm".to_owned(), during));
+    rows.push(("  the storm: POST /api/login".to_owned(), storm));
+
+    let counter = match &redis {
+        None => WriteCounter::sqlite(&sqlite_file).await?,
+        Some(redis) => WriteCounter::Redis(redis.clone()),
+    };
+    let writes = store_writes(&server.base, &cookie, &counter, 1_000).await?;
+    drop(server);
+    if let Some(mut redis) = redis {
+        clear_redis(&mut redis, &prefix).await?;
+    }
+    print_table(settings, backend, &rows, &writes);
+    Ok(())
+}
+
+async fn sign_up(base: &str) -> Result<String> {
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/signup"))
+        .header("Accept", "application/json")
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("sign-up answered {}", res.status());
+    }
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gatehouse="))
+        .and_then(|v| v.split(';').next())
+        .map(str::to_owned)
+        .context("sign-up set no session cookie")
+}
+
+#[derive(Clone)]
+struct Workload {
+    path: &'static str,
+    method: &'static str,
+    headers: Vec<(&'static str, String)>,
+    body: String,
+}
+
+impl Workload {
+    fn get(path: &'static str, cookie: &str, accept: &str) -> Self {
+        let mut headers = vec![("Accept", accept.to_owned())];
+        if !cookie.is_empty() {
+            headers.push(("Cookie", cookie.to_owned()));
+        }
+        Self {
+            path,
+            method: "GET",
+            headers,
+            body: String::new(),
+        }
+    }
+
+    fn login() -> Self {
+        let body: String = form_urlencoded::Serializer::new(String::new())
+            .append_pair("email", EMAIL)
+            .append_pair("password", PASSWORD)
+            .finish();
+        Self {
+            path: "/api/login",
+            method: "POST",
+            headers: vec![
+                ("Accept", "application/json".to_owned()),
+                (
+                    "Content-Type",
+                    "application/x-www-form-urlencoded".to_owned(),
+                ),
+            ],
+            body,
+        }
+    }
+
+    fn name(&self) -> String {
+        format!("{} {}", self.method, self.path)
+    }
+
+    /// A wrk script: the request, a per-thread count of non-2xx answers,
+    /// and a summary line the harness reads.
+    fn script(&self) -> String {
+        let lua = |s: &str| format!("{s:?}");
+        let mut out = format!(
+            "wrk.method = {}\nwrk.body = {}\n",
+            lua(self.method),
+            lua(&self.body)
+        );
+        for (name, value) in &self.headers {
+            out += &format!("wrk.headers[{}] = {}\n", lua(name), lua(value));
+        }
+        out += r#"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) non2xx = 0 end
+function response(status, headers, body)
+  if status < 200 or status > 299 then non2xx = non2xx + 1 end
+end
+function done(summary, latency, requests)
+  local bad = 0
+  for _, t in ipairs(threads) do bad = bad + t:get("non2xx") end
+  local e = summary.errors
+  io.write(string.format(
+    "BENCH %d %d %d %d %d %d\n",
+    summary.requests, summary.duration, latency:percentile(50),
+    latency:percentile(99), bad, e.connect + e.read + e.write + e.timeout))
+end
+"#;
+        out
+    }
+}
+
+/// What one wrk run measured.
+#[derive(Clone, Copy, Debug)]
+struct Run {
+    rps: f64,
+    p50_us: f64,
+    p99_us: f64,
+    non2xx: u64,
+    socket_errors: u64,
+}
+
+impl Run {
+    fn errors(&self) -> u64 {
+        self.non2xx + self.socket_errors
+    }
+}
+
+/// Runs wrk against one server.
+struct Wrk<'a> {
+    settings: &'a Settings,
+    base: String,
+    dir: tempfile::TempDir,
+}
+
+impl Wrk<'_> {
+    fn spawn(&self, workload: &Workload, secs: u64, connections: u64) -> Result<Child> {
+        let script = self
+            .dir
+            .path()
+            .join(format!("{}.lua", workload.path.replace('/', "_")));
+        std::fs::write(&script, workload.script())?;
+        Command::new("wrk")
+            .arg(format!("-t{}", self.settings.threads.min(connections)))
+            .arg(format!("-c{connections}"))
+            .arg(format!("-d{secs}s"))
+            .arg("--timeout=5s")
+            .arg("-s")
+            .arg(&script)
+            .arg(format!("{}{}", self.base, workload.path))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .context("starting wrk")
+    }
+
+    fn run(&self, workload: &Workload, secs: u64) -> Result<Run> {
+        Self::finish(self.spawn(workload, secs, self.settings.connections)?)
+    }
+
+    fn finish(child: Child) -> Result<Run> {
+        let out = child.wait_with_output()?;
+        let text = String::from_utf8_lossy(&out.stdout);
+        if !out.status.success() {
+            bail!("wrk failed:\n{text}");
+        }
+        let line = text
+            .lines()
+            .find_map(|l| l.strip_prefix("BENCH "))
+            .with_context(|| format!("wrk printed no summary:\n{text}"))?;
+        let n: Vec<f64> = line
+            .split_whitespace()
+            .map(str::parse::<f64>)
+            .collect::<Result<_, _>>()?;
+        let [requests, duration_us, p50, p99, non2xx, socket] = n[..] else {
+            bail!("unexpected wrk summary: {line}");
+        };
+        Ok(Run {
+            rps: requests / (duration_us / 1e6),
+            p50_us: p50,
+            p99_us: p99,
+            non2xx: non2xx as u64,
+            socket_errors: socket as u64,
+        })
+    }
+}
+
+/// Session-store writes caused by `reads` authenticated `GET /api/me`s of
+/// one session, counted by the store itself: SQLite through triggers on
+/// the sessions table (added to this run's throwaway database), Redis by
+/// its own count of changes to the dataset.
+struct Writes {
+    reads: u64,
+    writes: u64,
+    /// The writes of one login, counted the same way: shows the count
+    /// sees writes at all.
+    login: u64,
+}
+
+async fn store_writes(
+    base: &str,
+    cookie: &str,
+    counter: &WriteCounter,
+    reads: u64,
+) -> Result<Writes> {
+    let before = counter.count().await?;
+    let client = reqwest::Client::new();
+    for _ in 0..reads {
+        let res = client
+            .get(format!("{base}/api/me"))
+            .header("Cookie", cookie)
+            .header("Accept", "application/json")
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            bail!("an authenticated read answered {}", res.status());
+        }
+    }
+    let after = counter.count().await?;
+    let res = client
+        .post(format!("{base}/api/login"))
+        .header("Accept", "application/json")
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .send()
+        .await?;
+    if !res.status().is_success() {
+        bail!("a login answered {}", res.status());
+    }
+    let after_login = counter.count().await?;
+    counter.remove().await?;
+    if after < before || after_login < after {
+        bail!("the store's write count went backwards (a Redis SAVE ran?); run again");
+    }
+    Ok(Writes {
+        reads,
+        writes: after - before,
+        login: after_login - after,
+    })
+}
+
+enum WriteCounter {
+    Sqlite(sqlx::SqlitePool),
+    Redis(redis::aio::MultiplexedConnection),
+}
+
+impl WriteCounter {
+    /// Counts inserts, updates and deletes of session rows.
+    async fn sqlite(file: &Path) -> Result<Self> {
+        let options = sqlx::sqlite::SqliteConnectOptions::new()
+            .filename(file)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = sqlx::SqlitePool::connect_with(options).await?;
+        let count = "BEGIN UPDATE bench_writes SET n = n + 1; END";
+        for sql in [
+            "CREATE TABLE bench_writes (n INTEGER NOT NULL)".to_owned(),
+            "INSERT INTO bench_writes VALUES (0)".to_owned(),
+            format!("CREATE TRIGGER bench_insert AFTER INSERT ON sessions {count}"),
+            format!("CREATE TRIGGER bench_update AFTER UPDATE ON sessions {count}"),
+            format!("CREATE TRIGGER bench_delete AFTER DELETE ON sessions {count}"),
+        ] {
+            sqlx::query(&sql).execute(&pool).await?;
+        }
+        Ok(Self::Sqlite(pool))
+    }
+
+    async fn count(&self) -> Result<u64> {
+        match self {
+            Self::Sqlite(pool) => {
+                let n: i64 = sqlx::query_scalar("SELECT n FROM bench_writes")
+                    .fetch_one(pool)
+                    .await?;
+                Ok(n as u64)
+            }
+            Self::Redis(conn) => {
+                let info: String = redis::cmd("INFO")
+                    .arg("persistence")
+                    .query_async(&mut conn.clone())
+                    .await?;
+                info.lines()
+                    .find_map(|l| l.strip_prefix("rdb_changes_since_last_save:"))
+                    .and_then(|n| n.trim().parse().ok())
+                    .context("Redis INFO has no rdb_changes_since_last_save")
+            }
+        }
+    }
+
+    async fn remove(&self) -> Result<()> {
+        if let Self::Sqlite(pool) = self {
+            for sql in [
+                "DROP TRIGGER bench_insert",
+                "DROP TRIGGER bench_update",
+                "DROP TRIGGER bench_delete",
+                "DROP TABLE bench_writes",
+            ] {
+                sqlx::query(sql).execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn clear_redis(redis: &mut redis::aio::MultiplexedConnection, prefix: &str) -> Result<()> {
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{prefix}:*"))
+        .query_async(redis)
+        .await?;
+    for chunk in keys.chunks(500) {
+        let _: () = redis::cmd("DEL").arg(chunk).query_async(redis).await?;
+    }
+    Ok(())
+}
+
+fn ms(us: f64) -> String {
+    format!("{:.2} ms", us / 1000.0)
+}
+
+fn print_table(settings: &Settings, backend: Backend, rows: &[(String, Run)], writes: &Writes) {
+    println!(
+        "### {} ({} cores)\n\n| workload | requests/s | p50 | p99 | errors | vs /healthz |\n|---|---:|---:|---:|---:|---:|",
+        backend.title(),
+        settings.cores
+    );
+    let healthz = rows[0].1.rps;
+    for (name, run) in rows {
+        println!(
+            "| {name} | {:.0} | {} | {} | {} | {:.0} % |",
+            run.rps,
+            ms(run.p50_us),
+            ms(run.p99_us),
+            run.errors(),
+            100.0 * run.rps / healthz
+        );
+    }
+    println!(
+        "\nSession-store writes for {} authenticated reads of one session: {} (and for one login: {})\n",
+        writes.reads, writes.writes, writes.login
+    );
+    let find = |name: &str| rows.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
+    let (Some(me), Some(profile), Some(storm)) = (
+        find("GET /api/me"),
+        find("GET /profile"),
+        find("GET /api/me during a login storm"),
+    ) else {
+        return;
+    };
+    let check = |ok: bool| if ok { "met" } else { "MISSED" };
+    let me_ratio = me.rps / healthz;
+    let profile_ratio = profile.rps / healthz;
+    let kept = storm.rps / me.rps;
+    let p99 = storm.p99_us / me.p99_us;
+    let per_1000 = writes.writes as f64 * 1000.0 / writes.reads as f64;
+    println!("Targets:");
+    println!(
+        "- /api/me at least 40 % of /healthz: {:.0} % ({})",
+        100.0 * me_ratio,
+        check(me_ratio >= 0.40)
+    );
+    println!(
+        "- /profile at least 25 % of /healthz: {:.0} % ({})",
+        100.0 * profile_ratio,
+        check(profile_ratio >= 0.25)
+    );
+    println!(
+        "- /api/me keeps half its requests/s in a login storm: {:.0} % ({})",
+        100.0 * kept,
+        check(kept >= 0.5)
+    );
+    println!(
+        "- /api/me p99 within 2x in a login storm: {:.2}x ({})",
+        p99,
+        check(p99 <= 2.0)
+    );
+    println!(
+        "- at most 2 store writes per 1,000 reads: {per_1000:.1} ({})",
+        check(per_1000 <= 2.0)
+    );
+    let errors: u64 = rows.iter().map(|(_, r)| r.errors()).sum();
+    if errors > 0 {
+        println!(
+            "- THIS RUN HAD {errors} ERRORS (non-2xx answers or socket errors): see the table"
+        );
+    }
+    println!();
+}
