@@ -50,7 +50,8 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
             .await?
             .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
-        session::log_in(&session, user_id, false, &state.lifetimes, client()).await?;
+        let email = parsed_email.as_str();
+        session::log_in(&session, user_id, email, false, &state.lifetimes, client()).await?;
         leptos_axum::redirect("/profile");
         Ok(())
     }
@@ -77,14 +78,17 @@ pub async fn login(
             Ok(parsed) => state.users.by_email(&parsed).await?,
             Err(_) => None,
         };
-        let (user_id, stored) = match user {
-            Some(user) => (Some(user.id), Some(user.password_hash)),
+        let (user, stored) = match user {
+            Some(user) => {
+                let hash = user.password_hash.clone();
+                (Some(user), Some(hash))
+            }
             None => (None, None),
         };
         // Verified against a dummy hash when there is no such user, so
         // both failures take about as long and answer the same.
         let matches = state.hasher.verify(&password, stored).await?;
-        let Some(user_id) = user_id.filter(|_| matches) else {
+        let Some(user) = user.filter(|_| matches) else {
             state.throttle.record_failure(&keys, session::now()).await?;
             return Err(ApiError::bad_credentials());
         };
@@ -92,7 +96,8 @@ pub async fn login(
         let session = session::current().await?;
         session::log_in(
             &session,
-            user_id,
+            user.id,
+            &user.email,
             is_checked(remember.as_deref()),
             &state.lifetimes,
             client,
@@ -113,15 +118,27 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The signed-in user, if the session names one that still exists.
+/// The signed-in user, if the session names one that still exists. The
+/// hot path: it reads what the session guard already decoded, and the
+/// email kept in the session, so it costs no store or database trip.
 #[cfg(feature = "ssr")]
 async fn signed_in_user() -> Result<Option<User>, ApiError> {
-    let state = AppState::from_context()?;
+    let from_guard = use_context::<axum::http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<session::RequestAuth>().cloned());
     let session = session::current().await?;
-    let Some(user_id) = session::user_id(&session).await? else {
+    let auth = match from_guard {
+        Some(session::RequestAuth(auth)) => auth,
+        None => session::signed_in(&session).await?,
+    };
+    let Some(auth) = auth else {
         return Ok(None);
     };
-    match state.users.by_id(user_id).await? {
+    if !auth.email.is_empty() {
+        return Ok(Some(User { email: auth.email }));
+    }
+    // A session from before emails were kept in sessions.
+    let state = AppState::from_context()?;
+    match state.users.by_id(auth.user_id).await? {
         Some(user) => Ok(Some(User { email: user.email })),
         // The account is gone: the session means nothing any more.
         None => {

@@ -3,7 +3,7 @@
 //! the security headers.
 
 use app::error::ApiError;
-use app::ssr::session::Lifetimes;
+use app::ssr::session::{Lifetimes, RequestAuth};
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -76,10 +76,11 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
 
 /// A signed-out full page load of a protected page goes to the login page,
 /// which sends the person back here afterwards.
-pub async fn require_login(session: Session, req: Request, next: Next) -> Response {
+pub async fn require_login(req: Request, next: Next) -> Response {
     let path = req.uri().path();
     if req.method() == Method::GET && crate::PROTECTED_PAGES.contains(&path) {
-        if !app::ssr::session::is_signed_in(&session).await {
+        let signed_in = matches!(req.extensions().get(), Some(RequestAuth(Some(_))));
+        if !signed_in {
             let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
             let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
             res.headers_mut()
@@ -95,16 +96,20 @@ pub async fn require_login(session: Session, req: Request, next: Next) -> Respon
 }
 
 /// Slides the session's idle timeout before the handler runs (the store
-/// itself refuses sessions past their deadline). Static files skip it.
+/// itself refuses sessions past their deadline), and leaves who is signed
+/// in with the request. Static files skip it.
 pub async fn session_guard(
     axum::extract::State(lifetimes): axum::extract::State<Lifetimes>,
     session: Session,
-    req: Request,
+    mut req: Request,
     next: Next,
 ) -> Response {
     if !req.uri().path().starts_with("/pkg/") {
-        if let Err(err) = app::ssr::session::touch(&session, &lifetimes).await {
-            return error_response(req.headers().get(header::ACCEPT), err);
+        match app::ssr::session::touch(&session, &lifetimes).await {
+            Ok(auth) => {
+                req.extensions_mut().insert(RequestAuth(auth));
+            }
+            Err(err) => return error_response(req.headers().get(header::ACCEPT), err),
         }
     }
     next.run(req).await

@@ -13,6 +13,11 @@ pub const AUTH: &str = "auth";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub user_id: i64,
+    /// Kept with the session so `/api/me` and every page need no user
+    /// lookup: an email never changes, and deleting an account deletes its
+    /// sessions. Empty in sessions made before it was kept (looked up then).
+    #[serde(default)]
+    pub email: String,
     pub created_at: i64,
     /// Updated at most once per [`Lifetimes::touch_after`], so reading a
     /// page does not write the store.
@@ -98,12 +103,6 @@ pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, ApiError> 
     session.get::<SignedIn>(AUTH).await.map_err(store_error)
 }
 
-/// Whether the session names a user. A store that fails to answer counts
-/// as signed out here; the page's own data fetch reports the failure.
-pub async fn is_signed_in(session: &Session) -> bool {
-    matches!(signed_in(session).await, Ok(Some(_)))
-}
-
 pub async fn user_id(session: &Session) -> Result<Option<i64>, ApiError> {
     Ok(signed_in(session).await?.map(|s| s.user_id))
 }
@@ -120,6 +119,7 @@ pub struct Client {
 pub async fn log_in(
     session: &Session,
     user_id: i64,
+    email: &str,
     remember: bool,
     lifetimes: &Lifetimes,
     client: Client,
@@ -129,6 +129,7 @@ pub async fn log_in(
     let now = now();
     let auth = SignedIn {
         user_id,
+        email: email.to_owned(),
         created_at: now,
         last_seen_at: now,
         remember,
@@ -156,28 +157,38 @@ pub async fn log_out(session: &Session) -> Result<(), ApiError> {
     session.flush().await.map_err(store_error)
 }
 
-/// Run on every request that carries a session cookie, before the handler.
-/// The store no longer returns a session past its deadline; a live one gets
-/// its `last_seen_at` moved forward when it is stale enough, which is the
-/// only write an ordinary request makes.
-pub async fn touch(session: &Session, lifetimes: &Lifetimes) -> Result<(), ApiError> {
+/// The signed-in state as the session guard found it at the start of the
+/// request (put in the request's extensions), so handlers and pages don't
+/// decode the session again.
+#[derive(Clone, Debug)]
+pub struct RequestAuth(pub Option<SignedIn>);
+
+/// Run on every request that carries a session cookie, before the handler;
+/// answers who is signed in. The store no longer returns a session past
+/// its deadline; a live one gets its `last_seen_at` moved forward when it
+/// is stale enough, which is the only write an ordinary request makes.
+pub async fn touch(session: &Session, lifetimes: &Lifetimes) -> Result<Option<SignedIn>, ApiError> {
     if session.id().is_none() {
-        return Ok(());
+        return Ok(None);
     }
     let Some(mut auth) = signed_in(session).await? else {
-        return Ok(());
+        return Ok(None);
     };
     let now = now();
     if lifetimes.deadline(&auth) <= now {
-        return log_out(session).await;
+        log_out(session).await?;
+        return Ok(None);
     }
     if now - auth.last_seen_at >= lifetimes.touch_after() {
         auth.last_seen_at = now;
         // The cookie is written again with the session; keep its kind.
         session.set_expiry(lifetimes.cookie_expiry(&auth));
-        session.insert(AUTH, auth).await.map_err(store_error)?;
+        session
+            .insert(AUTH, auth.clone())
+            .await
+            .map_err(store_error)?;
     }
-    Ok(())
+    Ok(Some(auth))
 }
 
 #[cfg(test)]
@@ -187,6 +198,7 @@ mod tests {
     fn session(remember: bool) -> SignedIn {
         SignedIn {
             user_id: 1,
+            email: "a@example.com".into(),
             created_at: 1_000,
             last_seen_at: 1_000,
             remember,
