@@ -1,5 +1,5 @@
-//! argon2id hashing, off the async runtime and bounded, so a burst of logins
-//! cannot starve every other request of worker threads.
+//! argon2id hashing, off the async runtime, bounded and at a low CPU
+//! priority, so a burst of logins cannot starve every other request.
 
 use crate::{domain::Password, error::ApiError};
 use argon2::{
@@ -14,9 +14,19 @@ pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const ITERATIONS: u32 = 2;
 pub const PARALLELISM: u32 = 1;
 
+/// The nice value of the hashing threads: the scheduler gives a thread at
+/// nice 10 about a tenth of the CPU of one at 0 when both want it.
+const NICE: i32 = 10;
+
 #[derive(Clone)]
 pub struct Hasher {
     argon2: Argon2<'static>,
+    /// One thread per core, each at nice [`NICE`]: a login storm then slows
+    /// logins (each is tens of milliseconds of argon2) rather than every
+    /// signed-in page, which runs at normal priority.
+    threads: Arc<rayon::ThreadPool>,
+    /// Hashes waiting for a thread wait here, so one whose client has gone
+    /// away is dropped before it costs anything.
     permits: Arc<Semaphore>,
     /// A real hash at the same parameters, verified against when the email
     /// is unknown, so a failed login takes as long either way.
@@ -29,6 +39,15 @@ impl Hasher {
     /// `concurrency` bounds how many hashes run at once (each takes 19 MiB
     /// and a core for tens of milliseconds).
     pub fn new(concurrency: usize) -> Result<Self, HasherError> {
+        let concurrency = concurrency.max(1);
+        let threads = rayon::ThreadPoolBuilder::new()
+            .num_threads(concurrency)
+            .thread_name(|i| format!("argon2-{i}"))
+            .start_handler(|_| lower_priority())
+            // A panic in a hash ends that job (its caller gets a 503), not
+            // the process, which is rayon's default.
+            .panic_handler(|_| tracing::error!("password hashing panicked"))
+            .build()?;
         let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
         let dummy_hash = argon2
@@ -37,7 +56,8 @@ impl Hasher {
             .into();
         Ok(Self {
             argon2,
-            permits: Arc::new(Semaphore::new(concurrency.max(1))),
+            threads: Arc::new(threads),
+            permits: Arc::new(Semaphore::new(concurrency)),
             dummy_hash,
         })
     }
@@ -81,10 +101,27 @@ impl Hasher {
             .acquire()
             .await
             .map_err(|_| ApiError::unavailable())?;
-        tokio::task::spawn_blocking(work).await.map_err(|err| {
-            tracing::error!(%err, "password hashing task failed");
-            ApiError::unavailable()
-        })
+        let (done, result) = tokio::sync::oneshot::channel();
+        self.threads.spawn(move || {
+            // The caller may have gone away meanwhile; nothing to tell then.
+            let _ = done.send(work());
+        });
+        result.await.map_err(|_| ApiError::unavailable())
+    }
+}
+
+/// Lowers the calling thread's CPU priority to nice [`NICE`] (or leaves it
+/// where it is, if the whole server already runs nicer than that). Linux
+/// keeps a nice value per thread, so the rest of the process is untouched.
+/// Raising a nice value needs no privilege; if it fails anyway, hashing
+/// just runs at the server's priority.
+fn lower_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: getpriority and setpriority only read their plain-integer
+    // arguments; `who = 0` means the calling thread.
+    unsafe {
+        let current = libc::getpriority(libc::PRIO_PROCESS, 0);
+        libc::setpriority(libc::PRIO_PROCESS, 0, current.max(NICE));
     }
 }
 
@@ -114,5 +151,18 @@ mod tests {
             .verify("gatehouse-dummy-password", None)
             .await
             .unwrap());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_at_a_lower_cpu_priority_than_requests() {
+        let hasher = Hasher::new(1).unwrap();
+        // SAFETY: getpriority reads the calling thread's nice value.
+        let here = unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) };
+        let there = hasher
+            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .await
+            .unwrap();
+        assert_eq!(there, here.max(NICE), "the hashing thread's nice value");
     }
 }
