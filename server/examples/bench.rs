@@ -136,11 +136,22 @@ fn print_sizes(site_root: &Path) -> Result<()> {
         .collect();
     files.sort();
     println!("| release asset | raw | gzipped |\n|---|---:|---:|");
+    let mut wasm_gz = None;
     for file in files {
         let raw = std::fs::metadata(&file)?.len();
         let gz = gzipped_len(&file)?;
         let name = file.file_name().unwrap_or_default().to_string_lossy();
         println!("| {name} | {} | {} |", kb(raw), kb(gz));
+        if name.ends_with(".wasm") {
+            wasm_gz = Some(gz);
+        }
+    }
+    if let Some(gz) = wasm_gz {
+        let ok = if gz <= 150_000 { "met" } else { "MISSED" };
+        println!(
+            "\nTarget: release WASM at most 150 kB gzipped: {} ({ok})",
+            kb(gz)
+        );
     }
     println!();
     Ok(())
