@@ -329,16 +329,26 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
     Ok(())
 }
 
-async fn sign_up(base: &str) -> Result<String> {
-    let res = reqwest::Client::new()
-        .post(format!("{base}/api/signup"))
+/// Posts the bench user's email and password to `path`, as a script does.
+async fn post_credentials(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+) -> Result<reqwest::Response> {
+    let res = client
+        .post(format!("{base}{path}"))
         .header("Accept", "application/json")
         .form(&[("email", EMAIL), ("password", PASSWORD)])
         .send()
         .await?;
     if !res.status().is_success() {
-        bail!("sign-up answered {}", res.status());
+        bail!("{path} answered {}", res.status());
     }
+    Ok(res)
+}
+
+async fn sign_up(base: &str) -> Result<String> {
+    let res = post_credentials(&reqwest::Client::new(), base, "/api/signup").await?;
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -534,15 +544,7 @@ async fn store_writes(
         }
     }
     let after = counter.count().await?;
-    let res = client
-        .post(format!("{base}/api/login"))
-        .header("Accept", "application/json")
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
-        .send()
-        .await?;
-    if !res.status().is_success() {
-        bail!("a login answered {}", res.status());
-    }
+    post_credentials(&client, base, "/api/login").await?;
     let after_login = counter.count().await?;
     counter.remove().await?;
     if after < before || after_login < after {

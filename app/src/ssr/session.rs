@@ -15,7 +15,8 @@ pub struct SignedIn {
     pub user_id: i64,
     /// Kept with the session so `/api/me` and every page need no user
     /// lookup: an email never changes, and deleting an account deletes its
-    /// sessions. Empty in sessions made before it was kept (looked up then).
+    /// sessions (a feature that changes emails must rewrite or end them).
+    /// Empty in sessions made before it was kept (looked up then).
     #[serde(default)]
     pub email: String,
     pub created_at: i64,
