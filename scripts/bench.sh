@@ -16,7 +16,7 @@ if ! command -v wrk >/dev/null; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
 fi
 
-cargo leptos build --release >&2
+cargo leptos build --release --precompress >&2
 export GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
 export LEPTOS_SITE_ROOT="$GATEHOUSE_ROOT/target/site"
 # The harness itself needs no optimising; the server it measures is the

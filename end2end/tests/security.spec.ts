@@ -87,3 +87,19 @@ test("the session cookie dies with the browser unless 'remember me' is ticked", 
   expect(days).toBeGreaterThan(29.9);
   expect(days).toBeLessThanOrEqual(30);
 });
+
+test("the WASM bundle is sent compressed to a browser that accepts it", async ({ request }) => {
+  // The release build writes .br and .gz copies next to each asset
+  // (`cargo leptos build --release --precompress`); the server picks one by
+  // the request's Accept-Encoding.
+  const plain = await request.get("/pkg/gatehouse.wasm", { headers: { "accept-encoding": "identity" } });
+  expect(plain.status()).toBe(200);
+  expect(plain.headers()["content-encoding"]).toBeUndefined();
+  const rawSize = Number(plain.headers()["content-length"]);
+  for (const encoding of ["br", "gzip"]) {
+    const res = await request.get("/pkg/gatehouse.wasm", { headers: { "accept-encoding": encoding } });
+    expect(res.status()).toBe(200);
+    expect(res.headers()["content-encoding"]).toBe(encoding);
+    expect(Number(res.headers()["content-length"])).toBeLessThan(rawSize / 2);
+  }
+});

@@ -135,13 +135,17 @@ fn print_sizes(site_root: &Path) -> Result<()> {
         })
         .collect();
     files.sort();
-    println!("| release asset | raw | gzipped |\n|---|---:|---:|");
+    println!("| release asset | raw | gzipped | as served (brotli) |\n|---|---:|---:|---:|");
     let mut wasm_gz = None;
     for file in files {
         let raw = std::fs::metadata(&file)?.len();
         let gz = gzipped_len(&file)?;
         let name = file.file_name().unwrap_or_default().to_string_lossy();
-        println!("| {name} | {} | {} |", kb(raw), kb(gz));
+        // The release build precompresses; the server sends the .br copy
+        // to browsers that accept it.
+        let brotli = std::fs::metadata(format!("{}.br", file.display()))
+            .map_or_else(|_| "not precompressed".to_owned(), |m| kb(m.len()));
+        println!("| {name} | {} | {} | {brotli} |", kb(raw), kb(gz));
         if name.ends_with(".wasm") {
             wasm_gz = Some(gz);
         }
