@@ -123,14 +123,8 @@ pub async fn logout() -> Result<(), ApiError> {
 /// email kept in the session, so it costs no store or database trip.
 #[cfg(feature = "ssr")]
 async fn signed_in_user() -> Result<Option<User>, ApiError> {
-    let from_guard = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<session::RequestAuth>().cloned());
     let session = session::current().await?;
-    let auth = match from_guard {
-        Some(session::RequestAuth(auth)) => auth,
-        None => session::signed_in(&session).await?,
-    };
-    let Some(auth) = auth else {
+    let Some(auth) = session::request_auth(&session).await? else {
         return Ok(None);
     };
     if !auth.email.is_empty() {

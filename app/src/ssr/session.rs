@@ -104,8 +104,22 @@ pub async fn signed_in(session: &Session) -> Result<Option<SignedIn>, ApiError> 
     session.get::<SignedIn>(AUTH).await.map_err(store_error)
 }
 
+/// Who is signed in on this request: what the session guard decoded when
+/// the request came in ([`RequestAuth`]), or, where no guard ran, the
+/// session itself. Reads the request in place rather than cloning it.
+pub async fn request_auth(session: &Session) -> Result<Option<SignedIn>, ApiError> {
+    let from_guard = leptos::prelude::with_context(|parts: &axum::http::request::Parts| {
+        parts.extensions.get::<RequestAuth>().cloned()
+    })
+    .flatten();
+    match from_guard {
+        Some(RequestAuth(auth)) => Ok(auth),
+        None => signed_in(session).await,
+    }
+}
+
 pub async fn user_id(session: &Session) -> Result<Option<i64>, ApiError> {
-    Ok(signed_in(session).await?.map(|s| s.user_id))
+    Ok(request_auth(session).await?.map(|s| s.user_id))
 }
 
 /// Who is signing in, from where: shown on the sessions page.
