@@ -176,7 +176,7 @@ pub struct SessionInfo {
 /// account.
 #[cfg(feature = "ssr")]
 struct Caller {
-    state: AppState,
+    state: std::sync::Arc<AppState>,
     session: Session,
     user: UserRow,
 }

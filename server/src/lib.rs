@@ -19,7 +19,7 @@ use app::ssr::{
 };
 use axum::{
     body::Body,
-    extract::Request,
+    extract::{FromRef, Request},
     http::{header, HeaderValue, StatusCode},
     middleware,
     response::IntoResponse,
@@ -79,7 +79,7 @@ impl Application {
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
-        let router = router(&config, state, key, db, sessions.clone());
+        let router = router(&config, Arc::new(state), key, db, sessions.clone());
         let listener = TcpListener::bind(config.leptos.site_addr).await?;
         Ok(Self {
             listener,
@@ -180,9 +180,22 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
+/// The router's state. axum clones a router's state for every request, and
+/// `LeptosOptions` is a dozen strings: cloning and dropping it was 7 % of
+/// `/api/me` in a profile. Behind an `Arc` only the pages and the file
+/// server, which read it, pay for a copy.
+#[derive(Clone)]
+struct SiteOptions(Arc<LeptosOptions>);
+
+impl FromRef<SiteOptions> for LeptosOptions {
+    fn from_ref(site: &SiteOptions) -> Self {
+        LeptosOptions::clone(&site.0)
+    }
+}
+
 fn router(
     config: &Config,
-    state: AppState,
+    state: Arc<AppState>,
     key: Key,
     db: Db,
     backend: Arc<dyn SessionBackend>,
@@ -204,19 +217,24 @@ fn router(
         .with_expiry(Expiry::OnSessionEnd);
 
     let leptos_options = config.leptos.clone();
+    let site = SiteOptions(Arc::new(leptos_options.clone()));
     let routes = route_list();
     let context = move || {
         provide_context(state.clone());
         // Leptos renders its <script> tags with this nonce; the CSP header
         // names the same one.
-        let nonce = use_context::<axum::http::request::Parts>()
-            .and_then(|parts| parts.extensions.get::<http::CspNonce>().cloned());
+        // `with_context` reads the request in place: `use_context` would
+        // clone all of it (headers and extensions) on every request.
+        let nonce = with_context::<axum::http::request::Parts, _>(|parts| {
+            parts.extensions.get::<http::CspNonce>().cloned()
+        })
+        .flatten();
         if let Some(nonce) = nonce {
             provide_context(leptos::nonce::Nonce::from_value(nonce.0));
         }
     };
 
-    let app = Router::new()
+    let app = Router::<SiteOptions>::new()
         .route(
             "/api/{*fn_name}",
             get({
@@ -228,14 +246,14 @@ fn router(
                 move |req: Request<Body>| handle_server_fns_with_context(context.clone(), req)
             }),
         )
-        .leptos_routes_with_context(&leptos_options, routes, context.clone(), {
+        .leptos_routes_with_context(&site, routes, context.clone(), {
             let options = leptos_options.clone();
             move || app::shell(options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context(
-            context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            SiteOptions,
+            _,
+        >(context, app::shell))
         .layer(middleware::from_fn(http::require_login))
         .layer(middleware::from_fn(http::api_status))
         .layer(middleware::from_fn_with_state(
@@ -243,7 +261,7 @@ fn router(
             http::session_guard,
         ))
         .layer(sessions)
-        .with_state(leptos_options);
+        .with_state(site);
 
     let csp = http::Csp {
         live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),

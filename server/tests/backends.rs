@@ -6,8 +6,10 @@ mod common;
 use app::{
     domain::Email,
     ssr::{
+        db::Db,
         session::now,
-        store::{SessionBackend, StoredSession},
+        sqlite_reader::SqliteReader,
+        store::{SessionBackend, SqlBackend, StoredSession},
         users::Users,
     },
 };
@@ -126,6 +128,61 @@ async fn the_sqlite_store_keeps_the_promises() {
     let dir = tempfile::tempdir().unwrap();
     let (stores, ann, bob, _) = open(Backend::Sqlite, dir.path()).await;
     keeps_the_promises(stores.sessions, ann, bob, true).await;
+}
+
+/// On an SQLite file, session loads go straight to SQLite, beside sqlx's
+/// pool: with the pool closed they still answer, and still see every
+/// write made before them.
+#[tokio::test]
+async fn sqlite_session_loads_do_not_need_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stores, ann, _, _) = open(Backend::Sqlite, dir.path()).await;
+    let b = stores.sessions.as_ref();
+    let later = now() + 600;
+    assert!(b
+        .insert(&session("kept", ann, "{\"n\":1}", later))
+        .await
+        .unwrap());
+    assert!(b.insert(&session("ended", ann, "{}", later)).await.unwrap());
+    assert!(b
+        .insert(&session("old", ann, "{}", now() - 1))
+        .await
+        .unwrap());
+    b.remove("ended").await.unwrap();
+
+    let Db::Sqlite(pool) = &stores.db else {
+        panic!("not an SQLite configuration");
+    };
+    pool.close().await;
+    assert_eq!(
+        b.fetch("kept", now()).await.unwrap().as_deref(),
+        Some("{\"n\":1}")
+    );
+    assert_eq!(b.fetch("ended", now()).await.unwrap(), None);
+    assert_eq!(b.fetch("old", now()).await.unwrap(), None);
+    // Everything else still goes through the pool.
+    assert!(b.remove("kept").await.is_err());
+}
+
+/// A direct read that fails (here: a file with no sessions table) is
+/// asked again through sqlx, so the answer is still right.
+#[tokio::test]
+async fn a_failed_direct_sqlite_read_is_asked_again_through_the_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let (stores, ann, _, _) = open(Backend::Sqlite, dir.path()).await;
+    let empty = dir.path().join("empty.db");
+    std::fs::write(&empty, b"").unwrap();
+    let reader = SqliteReader::open(&empty).expect("an empty file is a database");
+    let backend = SqlBackend::with_reader(stores.db.clone(), Some(reader));
+    assert!(backend
+        .insert(&session("s", ann, "{}", now() + 600))
+        .await
+        .unwrap());
+    assert_eq!(
+        backend.fetch("s", now()).await.unwrap().as_deref(),
+        Some("{}")
+    );
+    assert_eq!(backend.fetch("nope", now()).await.unwrap(), None);
 }
 
 #[tokio::test]

@@ -6,6 +6,7 @@ pub mod db;
 pub mod passwords;
 pub mod redis_store;
 pub mod session;
+pub mod sqlite_reader;
 pub mod store;
 pub mod throttle;
 pub mod users;
@@ -19,8 +20,8 @@ use throttle::Throttle;
 use users::Users;
 
 /// What every server function needs, provided as Leptos context by the
-/// server binary.
-#[derive(Clone)]
+/// server binary. Shared as an `Arc`: the context is set up on every
+/// request, and cloning the fields each time showed in the profile.
 pub struct AppState {
     pub users: Users,
     pub hasher: Hasher,
@@ -31,8 +32,8 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn from_context() -> Result<Self, ApiError> {
-        leptos::prelude::use_context::<Self>().ok_or_else(|| {
+    pub fn from_context() -> Result<Arc<Self>, ApiError> {
+        leptos::prelude::use_context::<Arc<Self>>().ok_or_else(|| {
             tracing::error!("AppState missing from the Leptos context");
             ApiError::unavailable()
         })
