@@ -83,8 +83,10 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
         device,
         ..
     } = session;
+    // The accessible name starts with the visible "Revoke", so a person
+    // using speech input can say what they see (WCAG 2.5.3).
     let label = if current {
-        "Log out this device".to_owned()
+        "Revoke this device's session (logs you out)".to_owned()
     } else {
         format!("Revoke the session on {device}")
     };

@@ -1,0 +1,85 @@
+import AxeBuilder from "@axe-core/playwright";
+import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
+import { jsEnabled, PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
+
+// axe-core checks every page, signed out and signed in, in the light and
+// the dark colour scheme, and forms showing their errors, in both projects.
+// axe itself is JavaScript, so the "no-js" project runs it in a page whose
+// own scripts (the hydration script and the WASM) are blocked: the page is
+// exactly what a browser without JavaScript shows, and axe can still read it.
+
+async function pageFor(browser: Browser, testInfo: TestInfo, colorScheme: "light" | "dark"): Promise<Page> {
+  const context = await browser.newContext({
+    baseURL: testInfo.project.use.baseURL,
+    colorScheme,
+    javaScriptEnabled: true,
+  });
+  if (!jsEnabled(testInfo)) {
+    await context.route(/\/pkg\/.*\.(js|wasm)$/, (route) => route.abort());
+  }
+  return context.newPage();
+}
+
+/** axe's violations on the page as it is now, as readable lines. */
+async function violations(page: Page): Promise<string[]> {
+  const results = await new AxeBuilder({ page })
+    .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
+    .analyze();
+  return results.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.map((n) => n.target.join(" ")).join(", ")}`,
+  );
+}
+
+async function expectAccessible(page: Page, path: string, testInfo: TestInfo, colorScheme: string) {
+  await visit(page, path, testInfo);
+  // The page is in the scheme asked for, and hydrated only with JavaScript.
+  expect(await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches)).toBe(colorScheme === "dark");
+  if (!jsEnabled(testInfo)) {
+    await expect(page.locator("body[data-hydrated]")).toHaveCount(0);
+  }
+  expect(await violations(page), `axe on ${path}`).toEqual([]);
+}
+
+for (const colorScheme of ["light", "dark"] as const) {
+  test.describe(`${colorScheme} scheme`, () => {
+    test("signed-out pages pass axe", async ({ browser }, testInfo) => {
+      const page = await pageFor(browser, testInfo, colorScheme);
+      for (const path of ["/", "/login", "/signup", "/no-such-page"]) {
+        await expectAccessible(page, path, testInfo, colorScheme);
+      }
+    });
+
+    test("signed-in pages pass axe", async ({ browser }, testInfo) => {
+      const page = await pageFor(browser, testInfo, colorScheme);
+      await signUp(page, testInfo);
+      for (const path of ["/", "/profile", "/sessions"]) {
+        await expectAccessible(page, path, testInfo, colorScheme);
+      }
+    });
+
+    test("forms showing their errors pass axe", async ({ browser }, testInfo) => {
+      const page = await pageFor(browser, testInfo, colorScheme);
+      await visit(page, "/login", testInfo);
+      await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+      await page.getByLabel("Password", { exact: true }).fill("not the password");
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect(page.getByRole("alert")).toContainText("don't match an account");
+      expect(await violations(page), "axe on a failed login").toEqual([]);
+
+      await visit(page, "/signup", testInfo);
+      await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+      await page.getByLabel("Password", { exact: true }).fill("short");
+      await page.getByRole("button", { name: "Sign up" }).click();
+      await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-invalid", "true");
+      expect(await violations(page), "axe on a refused sign-up").toEqual([]);
+
+      const email = await signUp(page, testInfo);
+      await visit(page, "/profile", testInfo);
+      await page.getByLabel("Current password").fill(PASSWORD + " but wrong");
+      await page.getByLabel("New password").fill("a different long passphrase");
+      await page.getByRole("button", { name: "Change password" }).click();
+      await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
+      expect(await violations(page), `axe on a refused password change for ${email}`).toEqual([]);
+    });
+  });
+}
