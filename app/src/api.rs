@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{is_checked, Email, Field, NextPath, Password},
+    domain::{is_checked, time_ago, Email, Field, NextPath, Password},
     ssr::{client, common_passwords, session, store, throttle::Keys, users::UserRow, AppState},
 };
 #[cfg(feature = "ssr")]
@@ -166,6 +166,9 @@ pub struct SessionInfo {
     /// RFC 3339, UTC.
     pub created_at: String,
     pub last_seen_at: String,
+    /// The same two moments in words ("5 minutes ago"), as of the answer.
+    pub created_ago: String,
+    pub last_seen_ago: String,
     pub user_agent: String,
     pub ip: String,
     /// The browser and system in words ("Firefox on Linux").
@@ -256,6 +259,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
     let caller = Caller::get().await?;
     let current = caller.current_hash();
     let rows = caller.own_sessions().await?;
+    let now = session::now();
     let mut sessions: Vec<(i64, SessionInfo)> = rows
         .into_iter()
         .filter_map(|(hash, data)| {
@@ -265,6 +269,8 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
                 current: current.as_deref() == Some(hash.as_str()),
                 created_at: rfc3339(auth.created_at),
                 last_seen_at: rfc3339(auth.last_seen_at),
+                created_ago: time_ago(now - auth.created_at),
+                last_seen_ago: time_ago(now - auth.last_seen_at),
                 device: crate::domain::describe_user_agent(&auth.user_agent),
                 user_agent: auth.user_agent,
                 ip: auth.ip,

@@ -194,9 +194,43 @@ pub fn describe_user_agent(user_agent: &str) -> String {
     }
 }
 
+/// How long ago something happened, for people: "just now", "5 minutes
+/// ago", "3 hours ago", "2 days ago". `seconds` is the age; a negative one
+/// (a clock a little ahead) is "just now".
+pub fn time_ago(seconds: i64) -> String {
+    let plural = |n: i64, unit: &str| {
+        if n == 1 {
+            format!("1 {unit} ago")
+        } else {
+            format!("{n} {unit}s ago")
+        }
+    };
+    match seconds {
+        ..=59 => "just now".to_owned(),
+        60..=3_599 => plural(seconds / 60, "minute"),
+        3_600..=86_399 => plural(seconds / 3_600, "hour"),
+        _ => plural(seconds / 86_400, "day"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_read_in_words() {
+        assert_eq!(time_ago(-5), "just now");
+        assert_eq!(time_ago(0), "just now");
+        assert_eq!(time_ago(59), "just now");
+        assert_eq!(time_ago(60), "1 minute ago");
+        assert_eq!(time_ago(119), "1 minute ago");
+        assert_eq!(time_ago(120), "2 minutes ago");
+        assert_eq!(time_ago(3_599), "59 minutes ago");
+        assert_eq!(time_ago(3_600), "1 hour ago");
+        assert_eq!(time_ago(86_399), "23 hours ago");
+        assert_eq!(time_ago(86_400), "1 day ago");
+        assert_eq!(time_ago(30 * 86_400), "30 days ago");
+    }
 
     #[test]
     fn email_is_trimmed_and_lowercased() {

@@ -26,6 +26,7 @@ test("the sessions page lists each device and revokes one", async ({ page, baseU
   await expect(page.getByTestId("this-device")).toHaveCount(1);
   const other = sessions.filter({ hasText: "Firefox on Linux" });
   await expect(other).toContainText("127.0.0.1");
+  await expect(other.locator("time").first()).toHaveText("just now");
   await other.getByRole("button", { name: "Revoke" }).click();
   await expect(sessions).toHaveCount(1);
   await expect(sessions.first()).toContainText("This device");

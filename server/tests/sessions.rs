@@ -96,6 +96,9 @@ async fn the_list_shows_each_live_session_with_an_opaque_handle() {
                 "{at}"
             );
         }
+        // The sessions were made during this test: seconds ago.
+        assert_eq!(s["created_ago"], "just now");
+        assert_eq!(s["last_seen_ago"], "just now");
     }
     // Someone else sees only their own.
     let (_, other) = app.signed_up().await;

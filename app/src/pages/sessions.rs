@@ -79,6 +79,8 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
         current,
         created_at,
         last_seen_at,
+        created_ago,
+        last_seen_ago,
         ip,
         device,
         ..
@@ -98,8 +100,10 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
             </div>
             <dl class="session-facts">
                 <dt>"IP address"</dt><dd>{if ip.is_empty() { "unknown".to_owned() } else { ip }}</dd>
-                <dt>"Signed in"</dt><dd><time datetime=created_at.clone()>{readable_time(&created_at)}</time></dd>
-                <dt>"Last seen"</dt><dd><time datetime=last_seen_at.clone()>{readable_time(&last_seen_at)}</time></dd>
+                <dt>"Signed in"</dt>
+                <dd><time datetime=created_at.clone() title=readable_time(&created_at)>{created_ago}</time></dd>
+                <dt>"Last seen"</dt>
+                <dd><time datetime=last_seen_at.clone() title=readable_time(&last_seen_at)>{last_seen_ago}</time></dd>
             </dl>
             <ActionForm action=revoke attr:class="revoke">
                 <input type="hidden" name="id" value=id/>
