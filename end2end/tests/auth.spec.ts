@@ -99,3 +99,24 @@ test("a taken email is refused next to the email field", async ({ page }, testIn
   await expect(page.getByLabel("Email")).toHaveValue(email.toUpperCase());
   await expectSameDocument(page, testInfo);
 });
+
+test("a password field can show what was typed, once JavaScript runs", async ({ page }, testInfo) => {
+  await visit(page, "/signup", testInfo);
+  const password = page.getByLabel("Password", { exact: true });
+  const show = page.getByRole("button", { name: "Show password" });
+  if (!jsEnabled(testInfo)) {
+    // Without JavaScript the button could do nothing, so there is none.
+    await expect(show).toHaveCount(0);
+    return;
+  }
+  await password.fill(PASSWORD);
+  await show.click();
+  await expect(password).toHaveAttribute("type", "text");
+  await expect(password).toHaveValue(PASSWORD);
+  await page.getByRole("button", { name: "Hide password" }).click();
+  await expect(password).toHaveAttribute("type", "password");
+  // Showing it changes nothing about the post.
+  await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+});

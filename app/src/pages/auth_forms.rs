@@ -38,21 +38,52 @@ pub(super) fn TextField(
             .and_then(|e| e.for_field(field).map(str::to_owned))
     };
     let error_id = format!("{id}-error");
+    let shown = RwSignal::new(false);
     view! {
         <div class="field">
             <label for=id>{label}</label>
-            <input
-                node_ref=node_ref
-                id=id
-                name=name.unwrap_or(id)
-                type=kind
-                autocomplete=autocomplete
-                value=move || value.and_then(|v| v.get())
-                aria-invalid=move || message().map(|_| "true")
-                aria-describedby=error_id.clone()
-            />
+            <div class="input-row">
+                <input
+                    node_ref=node_ref
+                    id=id
+                    name=name.unwrap_or(id)
+                    type=move || if shown.get() { "text" } else { kind }
+                    autocomplete=autocomplete
+                    value=move || value.and_then(|v| v.get())
+                    aria-invalid=move || message().map(|_| "true")
+                    aria-describedby=error_id.clone()
+                />
+                {(kind == "password").then(|| view! { <ShowPassword input=id shown/> })}
+            </div>
             <p class="field-error" id=error_id aria-live="polite">{message}</p>
         </div>
+    }
+}
+
+/// A button that shows or hides what was typed in a password field. Its
+/// words change ("Show password", "Hide password") rather than a pressed
+/// state, as GOV.UK's password input does. It needs JavaScript to do
+/// anything, so it appears only once the page is hydrated: a browser
+/// without JavaScript never shows a dead button.
+#[component]
+fn ShowPassword(input: &'static str, shown: RwSignal<bool>) -> impl IntoView {
+    let hydrated = RwSignal::new(false);
+    // Effects run only in the browser, after hydration.
+    Effect::new(move |_| hydrated.set(true));
+    move || {
+        hydrated.get().then(|| {
+            view! {
+                <button
+                    type="button"
+                    class="show-password secondary"
+                    aria-controls=input
+                    on:click=move |_| shown.update(|s| *s = !*s)
+                >
+                    {move || if shown.get() { "Hide" } else { "Show" }}
+                    <span class="visually-hidden">" password"</span>
+                </button>
+            }
+        })
     }
 }
 
