@@ -109,6 +109,26 @@ impl Password {
     pub fn expose(&self) -> &str {
         &self.0
     }
+
+    /// What to tell someone while they type a new password: how far from
+    /// [`Self::parse`]'s rules it is, in the same terms (characters, as
+    /// typed), and that length is what makes it strong. The common-password
+    /// check needs the server's list, so it comes with the post.
+    pub fn hint(typed: &str) -> String {
+        let chars = typed.chars().count();
+        match chars {
+            0 => "At least 8 characters. A long phrase you can remember is best.".to_owned(),
+            1..Self::MIN_CHARS => match Self::MIN_CHARS - chars {
+                1 => "1 more character needed.".to_owned(),
+                n => format!("{n} more characters needed."),
+            },
+            Self::MIN_CHARS..16 => {
+                "Long enough. A few more characters make it much harder to guess.".to_owned()
+            }
+            16..=Self::MAX_CHARS => "A strong length. Good.".to_owned(),
+            _ => format!("{} characters too long.", chars - Self::MAX_CHARS),
+        }
+    }
 }
 
 // Never print a password, not even in a debug log.
@@ -216,6 +236,23 @@ pub fn time_ago(seconds: i64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_password_hint_follows_the_rules_as_typed() {
+        assert!(Password::hint("").starts_with("At least 8 characters"));
+        assert_eq!(Password::hint("short"), "3 more characters needed.");
+        assert_eq!(Password::hint("1234567"), "1 more character needed.");
+        // Characters, not bytes, as the rule counts them.
+        assert_eq!(Password::hint("ééééééé"), "1 more character needed.");
+        for typed in ["12345678", &"x".repeat(15)] {
+            assert!(Password::parse(typed).is_ok());
+            assert!(Password::hint(typed).starts_with("Long enough"), "{typed}");
+        }
+        assert_eq!(Password::hint(&"x".repeat(16)), "A strong length. Good.");
+        assert_eq!(Password::hint(&"x".repeat(128)), "A strong length. Good.");
+        assert!(Password::parse(&"x".repeat(130)).is_err());
+        assert_eq!(Password::hint(&"x".repeat(130)), "2 characters too long.");
+    }
 
     #[test]
     fn ages_read_in_words() {

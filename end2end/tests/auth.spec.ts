@@ -120,3 +120,20 @@ test("a password field can show what was typed, once JavaScript runs", async ({ 
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page).toHaveURL(/\/profile$/);
 });
+
+test("the password hint follows what is typed, from the server's own rules", async ({ page }, testInfo) => {
+  await visit(page, "/signup", testInfo);
+  const hint = page.getByTestId("password-hint");
+  await expect(hint).toHaveText(/^At least 8 characters/);
+  if (!jsEnabled(testInfo)) {
+    // Without JavaScript the rules themselves are the hint.
+    return;
+  }
+  const password = page.getByLabel("Password", { exact: true });
+  await password.pressSequentially("short");
+  await expect(hint).toHaveText("3 more characters needed.");
+  await password.fill("long enough");
+  await expect(hint).toHaveText(/^Long enough/);
+  await password.fill(PASSWORD);
+  await expect(hint).toHaveText("A strong length. Good.");
+});

@@ -60,6 +60,18 @@ pub(super) fn TextField(
     }
 }
 
+/// Says, while a new password is typed, how it stands against the rules
+/// the server applies (the same [`Password::hint`], compiled into both).
+/// Without JavaScript it shows the rules themselves.
+#[component]
+pub(super) fn PasswordHint(typed: RwSignal<String>) -> impl IntoView {
+    view! {
+        <p class="hint" aria-live="polite" data-testid="password-hint">
+            {move || Password::hint(&typed.read())}
+        </p>
+    }
+}
+
 /// A button that shows or hides what was typed in a password field. Its
 /// words change ("Show password", "Hide password") rather than a pressed
 /// state, as GOV.UK's password input does. It needs JavaScript to do
@@ -158,6 +170,7 @@ pub fn SignupPage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let form = CredentialsForm::new(auth.signup.value(), Signup::PATH);
     let (error, typed_email) = (form.error(), form.typed_email());
+    let typed = RwSignal::new(String::new());
     let check = form.precheck(|email, password| {
         Email::parse(email)
             .and(Password::parse(password))
@@ -172,8 +185,9 @@ pub fn SignupPage() -> impl IntoView {
                 <TextField id="email" label="Email" kind="email" autocomplete="email"
                     field=Field::Email error value=typed_email node_ref=form.email/>
                 <TextField id="password" label="Password" kind="password" autocomplete="new-password"
-                    field=Field::Password error node_ref=form.password/>
-                <p class="hint">"At least 8 characters. A long phrase you can remember is best."</p>
+                    field=Field::Password error node_ref=form.password
+                    on:input=move |ev| typed.set(event_target_value(&ev))/>
+                <PasswordHint typed/>
                 <button type="submit" on:click=check disabled=move || auth.signup.pending().get()>
                     "Sign up"
                 </button>

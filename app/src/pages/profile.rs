@@ -1,4 +1,8 @@
-use super::{action_error, auth_forms::TextField, FormError, LogoutButton};
+use super::{
+    action_error,
+    auth_forms::{PasswordHint, TextField},
+    FormError, LogoutButton,
+};
 use crate::{
     api::{ChangePassword, DeleteAccount},
     domain::Field,
@@ -54,6 +58,7 @@ pub fn ProfilePage() -> impl IntoView {
 fn ChangePasswordForm() -> impl IntoView {
     let action = ServerAction::<ChangePassword>::new();
     let error = action_error(action);
+    let typed = RwSignal::new(String::new());
     let done = move || {
         matches!(action.value().get(), Some(Ok(())))
             .then_some("Password changed. Your other sessions were signed out.")
@@ -66,7 +71,9 @@ fn ChangePasswordForm() -> impl IntoView {
                 <TextField id="current_password" label="Current password" kind="password"
                     autocomplete="current-password" field=Field::CurrentPassword error node_ref=NodeRef::new()/>
                 <TextField id="new_password" label="New password" kind="password"
-                    autocomplete="new-password" field=Field::NewPassword error node_ref=NodeRef::new()/>
+                    autocomplete="new-password" field=Field::NewPassword error node_ref=NodeRef::new()
+                    on:input=move |ev| typed.set(event_target_value(&ev))/>
+                <PasswordHint typed/>
                 <p class="hint">"Changing it signs out every other device."</p>
                 <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
             </ActionForm>
