@@ -114,6 +114,7 @@ pub async fn login(
 pub async fn logout() -> Result<(), ApiError> {
     let session = session::current().await?;
     session::log_out(&session).await?;
+    crate::ssr::flash::leave(crate::domain::Flash::LoggedOut);
     leptos_axum::redirect("/login");
     Ok(())
 }
@@ -334,7 +335,9 @@ pub async fn change_password(
         .await?;
     let current = caller.current_hash();
     caller.end_sessions(current.as_deref()).await?;
-    session::renew_id(&caller.session).await
+    session::renew_id(&caller.session).await?;
+    crate::ssr::flash::leave(crate::domain::Flash::PasswordChanged);
+    Ok(())
 }
 
 /// Deletes the account after checking the password: the user row and every

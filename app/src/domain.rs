@@ -214,6 +214,63 @@ pub fn describe_user_agent(user_agent: &str) -> String {
     }
 }
 
+/// A message left for the page a redirect lands on, shown there once. It
+/// travels in a short-lived cookie that holds only its name, so it works
+/// with JavaScript off; the page that shows it clears it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Flash {
+    LoggedOut,
+    SessionExpired,
+    PasswordChanged,
+}
+
+impl Flash {
+    pub const COOKIE: &'static str = "gatehouse_flash";
+    const ALL: [Self; 3] = [Self::LoggedOut, Self::SessionExpired, Self::PasswordChanged];
+
+    pub fn message(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "You have been logged out.",
+            Self::SessionExpired => "Your session expired, please log in again.",
+            Self::PasswordChanged => "Password changed; other sessions were signed out.",
+        }
+    }
+
+    fn code(self) -> &'static str {
+        match self {
+            Self::LoggedOut => "logged_out",
+            Self::SessionExpired => "session_expired",
+            Self::PasswordChanged => "password_changed",
+        }
+    }
+
+    /// The message named in a `Cookie` header, if any (and known).
+    pub fn from_cookie_header(header: &str) -> Option<Self> {
+        let code = header
+            .split(';')
+            .find_map(|pair| pair.trim().strip_prefix(Self::COOKIE)?.strip_prefix('='))?;
+        Self::ALL.into_iter().find(|flash| flash.code() == code)
+    }
+
+    /// The `Set-Cookie` value that leaves this message for the next page.
+    pub fn set_cookie(self, secure: bool) -> String {
+        Self::cookie(self.code(), 60, secure)
+    }
+
+    /// The `Set-Cookie` value that clears a message once shown.
+    pub fn clear_cookie(secure: bool) -> String {
+        Self::cookie("", 0, secure)
+    }
+
+    fn cookie(value: &str, max_age: u32, secure: bool) -> String {
+        let secure = if secure { "; Secure" } else { "" };
+        format!(
+            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
+            Self::COOKIE
+        )
+    }
+}
+
 /// How long ago something happened, for people: "just now", "5 minutes
 /// ago", "3 hours ago", "2 days ago". `seconds` is the age; a negative one
 /// (a clock a little ahead) is "just now".
@@ -252,6 +309,28 @@ mod tests {
         assert_eq!(Password::hint(&"x".repeat(128)), "A strong length. Good.");
         assert!(Password::parse(&"x".repeat(130)).is_err());
         assert_eq!(Password::hint(&"x".repeat(130)), "2 characters too long.");
+    }
+
+    #[test]
+    fn a_flash_goes_to_a_cookie_and_back() {
+        for flash in Flash::ALL {
+            let set = flash.set_cookie(false);
+            let pair = set.split(';').next().unwrap();
+            let header = format!("other=1; {pair}; gatehouse=abc");
+            assert_eq!(Flash::from_cookie_header(&header), Some(flash), "{header}");
+            assert!(
+                set.contains("Max-Age=60") && set.contains("HttpOnly") && !set.contains("Secure")
+            );
+        }
+        assert!(Flash::LoggedOut.set_cookie(true).ends_with("; Secure"));
+        assert!(Flash::clear_cookie(false).starts_with("gatehouse_flash=; Path=/; Max-Age=0"));
+        assert_eq!(Flash::from_cookie_header("gatehouse_flash="), None);
+        assert_eq!(Flash::from_cookie_header("gatehouse_flash=made_up"), None);
+        assert_eq!(
+            Flash::from_cookie_header("gatehouse_flashy=logged_out"),
+            None
+        );
+        assert_eq!(Flash::from_cookie_header("a=b"), None);
     }
 
     #[test]

@@ -96,6 +96,7 @@ fn Layout() -> impl IntoView {
     view! {
         <pages::Header/>
         <main>
+            <pages::FlashMessage/>
             <Routes fallback=pages::NotFound>
                 <Route path=path!("/") view=pages::HomePage ssr=SsrMode::Async/>
                 <Route path=path!("/signup") view=pages::SignupPage ssr=SsrMode::Async/>

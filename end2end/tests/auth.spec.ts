@@ -1,4 +1,4 @@
-import { expect, test } from "@playwright/test";
+import { expect, request, test } from "@playwright/test";
 import {
   expectSameDocument,
   jsEnabled,
@@ -136,4 +136,48 @@ test("the password hint follows what is typed, from the server's own rules", asy
   await expect(hint).toHaveText(/^Long enough/);
   await password.fill(PASSWORD);
   await expect(hint).toHaveText("A strong length. Good.");
+});
+
+test("logging out says so once, on the login page", async ({ page }, testInfo) => {
+  await signUp(page, testInfo);
+  await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId("flash")).toHaveText("You have been logged out.");
+  // Shown once: gone after moving on and coming back, or reloading.
+  await page.getByRole("link", { name: "Create an account" }).click();
+  await expect(page).toHaveURL(/\/signup$/);
+  await expect(page.getByTestId("flash")).toHaveCount(0);
+  await visit(page, "/login", testInfo);
+  await expect(page.getByTestId("flash")).toHaveCount(0);
+});
+
+test("an ended session sends the next page load to log in, saying why", async ({ page, baseURL }, testInfo) => {
+  const email = await signUp(page, testInfo);
+  // Another device ends every other session, this browser's included.
+  const other = await request.newContext({ baseURL });
+  const login = await other.post("/api/login", {
+    form: { email, password: PASSWORD },
+    headers: { Accept: "application/json" },
+  });
+  expect(login.status()).toBe(200);
+  expect((await other.post("/api/logout_others", { headers: { Accept: "application/json" } })).status()).toBe(200);
+
+  await page.goto("/profile");
+  await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
+  await expect(page.getByTestId("flash")).toHaveText("Your session expired, please log in again.");
+  await page.reload();
+  await expect(page.getByTestId("flash")).toHaveCount(0);
+});
+
+test("a password change says the other sessions were signed out", async ({ page }, testInfo) => {
+  await signUp(page, testInfo);
+  await markDocument(page);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("a different long passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  // With JavaScript the form shows its result; without, the page it lands on.
+  await expect(page.getByText("Password changed; other sessions were signed out.")).toBeVisible();
+  await expectSameDocument(page, testInfo);
+  await visit(page, "/profile", testInfo);
+  await expect(page.getByText("Password changed; other sessions were signed out.")).toHaveCount(0);
 });

@@ -2,6 +2,7 @@
 //! protected-page redirect, the session's idle timeout, the CSRF check and
 //! the security headers.
 
+use app::domain::Flash;
 use app::error::ApiError;
 use app::ssr::session::{Lifetimes, RequestAuth};
 use axum::{
@@ -75,8 +76,13 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
 }
 
 /// A signed-out full page load of a protected page goes to the login page,
-/// which sends the person back here afterwards.
-pub async fn require_login(req: Request, next: Next) -> Response {
+/// which sends the person back here afterwards. If the browser's session
+/// has ended (expired, revoked), the login page says so.
+pub async fn require_login(
+    axum::extract::State(production): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
     let path = req.uri().path();
     if req.method() == Method::GET && crate::PROTECTED_PAGES.contains(&path) {
         let signed_in = matches!(req.extensions().get(), Some(RequestAuth(Some(_))));
@@ -85,6 +91,13 @@ pub async fn require_login(req: Request, next: Next) -> Response {
             let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
             res.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            if req.extensions().get::<SessionEnded>().is_some() {
+                if let Ok(flash) =
+                    HeaderValue::from_str(&Flash::SessionExpired.set_cookie(production))
+                {
+                    res.headers_mut().append(header::SET_COOKIE, flash);
+                }
+            }
             return res;
         }
         let mut res = next.run(req).await;
@@ -94,6 +107,11 @@ pub async fn require_login(req: Request, next: Next) -> Response {
     }
     next.run(req).await
 }
+
+/// Left on a request whose cookie named a session this server issued (the
+/// signature holds) that has ended: expired, revoked, logged out elsewhere.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionEnded;
 
 /// Slides the session's idle timeout before the handler runs (the store
 /// itself refuses sessions past their deadline), and leaves who is signed
@@ -105,8 +123,13 @@ pub async fn session_guard(
     next: Next,
 ) -> Response {
     if !req.uri().path().starts_with("/pkg/") {
+        // Before loading: the id a correctly signed cookie carried, if any.
+        let presented = session.id().is_some();
         match app::ssr::session::touch(&session, &lifetimes).await {
             Ok(auth) => {
+                if presented && auth.is_none() {
+                    req.extensions_mut().insert(SessionEnded);
+                }
                 req.extensions_mut().insert(RequestAuth(auth));
             }
             Err(err) => return error_response(req.headers().get(header::ACCEPT), err),

@@ -75,6 +75,7 @@ impl Application {
             lifetimes: config.lifetimes,
             throttle: throttle.clone(),
             sessions: sessions.clone(),
+            secure_cookies: config.app_env == AppEnv::Production,
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
@@ -254,7 +255,10 @@ fn router(
             SiteOptions,
             _,
         >(context, app::shell))
-        .layer(middleware::from_fn(http::require_login))
+        .layer(middleware::from_fn_with_state(
+            production,
+            http::require_login,
+        ))
         .layer(middleware::from_fn(http::api_status))
         .layer(middleware::from_fn_with_state(
             lifetimes,

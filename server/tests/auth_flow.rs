@@ -447,3 +447,136 @@ async fn memory_session_store_keeps_sessions_out_of_the_database() {
     assert_eq!(res.json::<Value>().await.unwrap()["email"], email.as_str());
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
 }
+
+/// The `Set-Cookie` for the flash message, if the response sets one.
+fn flash_cookie(res: &reqwest::Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with("gatehouse_flash="))
+        .map(str::to_owned)
+}
+
+/// Messages across redirects: a form posted without JavaScript leaves one
+/// for the page it lands on, which shows it once and clears it. Scripts
+/// and the hydrated app (asking for JSON) get none: they have the answer.
+#[tokio::test]
+async fn messages_survive_one_redirect_without_javascript() {
+    let app = TestApp::spawn().await;
+    let form_post = |path: &str, form: Vec<(&'static str, String)>, cookie: &str| {
+        app.client
+            .post(app.url(path))
+            .header(header::ACCEPT, "text/html,application/xhtml+xml")
+            .header(header::REFERER, app.url("/profile"))
+            .header(header::COOKIE, cookie)
+            .form(&form)
+            .send()
+    };
+    let shows = |html: &str, message: &str| html.contains(&format!(">{message}</p>"));
+
+    // Password changed, then the profile page it returns to says so, once.
+    let (_, cookie) = app.signed_up().await;
+    let res = form_post(
+        "/api/change_password",
+        vec![
+            ("current_password", PASSWORD.into()),
+            ("new_password", "another long passphrase".into()),
+        ],
+        &cookie,
+    )
+    .await
+    .unwrap();
+    assert_eq!(res.status(), StatusCode::FOUND);
+    let location = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(
+        location.starts_with(&app.url("/profile")) && !location.contains("__err"),
+        "{location}"
+    );
+    let flash = flash_cookie(&res).expect("a message for the next page");
+    assert!(
+        flash.starts_with("gatehouse_flash=password_changed;"),
+        "{flash}"
+    );
+    let cookie = format!(
+        "{}; {}",
+        common::session_cookie(&res).unwrap_or(cookie),
+        flash.split(';').next().unwrap()
+    );
+    let page = app.page("/profile", Some(&cookie)).await;
+    assert!(
+        flash_cookie(&page).is_some_and(|c| c.contains("Max-Age=0")),
+        "shown, then cleared"
+    );
+    let html = page.text().await.unwrap();
+    assert!(
+        shows(&html, "Password changed; other sessions were signed out."),
+        "{html}"
+    );
+    let session_only = cookie.split("; ").next().unwrap().to_owned();
+    let again = app
+        .page("/profile", Some(&session_only))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!shows(
+        &again,
+        "Password changed; other sessions were signed out."
+    ));
+
+    // Logged out: the login page says so.
+    let res = form_post("/api/logout", vec![], &session_only)
+        .await
+        .unwrap();
+    let flash = flash_cookie(&res).expect("a message for the login page");
+    assert!(flash.starts_with("gatehouse_flash=logged_out;"), "{flash}");
+    let html = app
+        .page("/login", Some(flash.split(';').next().unwrap()))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(shows(&html, "You have been logged out."), "{html}");
+
+    // A script logging out gets its answer and no message.
+    let (_, cookie) = app.signed_up().await;
+    let res = app.post("/api/logout", &[], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(flash_cookie(&res), None);
+
+    // A protected page with a session that has ended: the login page says
+    // the session expired. Without any session cookie, no message.
+    let (_, cookie) = app.signed_up().await;
+    app.post("/api/logout", &[], Some(&cookie)).await;
+    let res = app.page("/profile", Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let flash = flash_cookie(&res).expect("a message for the login page");
+    assert!(
+        flash.starts_with("gatehouse_flash=session_expired;"),
+        "{flash}"
+    );
+    let html = app
+        .page(
+            "/login?next=%2Fprofile",
+            Some(flash.split(';').next().unwrap()),
+        )
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        shows(&html, "Your session expired, please log in again."),
+        "{html}"
+    );
+    // Only a session this server issued can have expired: no cookie, or
+    // one it never signed, gets no message (and no cookie at all).
+    for cookie in [None, Some("gatehouse=made-up-value")] {
+        let res = app.page("/profile", cookie).await;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        assert!(
+            res.headers().get(header::SET_COOKIE).is_none(),
+            "{cookie:?}"
+        );
+    }
+}

@@ -10,10 +10,10 @@ pub use home::HomePage;
 pub use profile::ProfilePage;
 pub use sessions::SessionsPage;
 
-use crate::{error::ApiError, Auth};
+use crate::{domain::Flash, error::ApiError, Auth};
 use leptos::prelude::*;
 use leptos::server::ServerActionError;
-use leptos_router::components::A;
+use leptos_router::{components::A, hooks::use_location};
 use server_fn::{error::ServerFnUrlError, ServerFn};
 
 /// The error to show for a form's action: its last result once it has run
@@ -70,6 +70,44 @@ pub fn LogoutButton() -> impl IntoView {
         <ActionForm action=auth.logout attr:class="logout">
             <button type="submit" class="secondary">"Log out"</button>
         </ActionForm>
+    }
+}
+
+/// The message a redirect left for this page ("You have been logged out"),
+/// shown once. A full page load takes it from its cookie on the server
+/// and hands it to the hydrated page; it goes when the person moves on.
+/// Logged out in the hydrated app, the logout's own result says it.
+#[component]
+pub fn FlashMessage() -> impl IntoView {
+    let auth = expect_context::<Auth>();
+    let left = SharedValue::new(|| {
+        #[cfg(feature = "ssr")]
+        let flash = crate::ssr::flash::take();
+        #[cfg(not(feature = "ssr"))]
+        let flash: Option<Flash> = None;
+        flash
+    })
+    .into_inner();
+    let pathname = use_location().pathname;
+    let landed_on = pathname.get_untracked();
+    let logout = auth.logout.value();
+    // Once the person leaves the login page, the logout is old news.
+    Effect::new(move |_| {
+        if pathname.get() != "/login" {
+            logout.set(None);
+        }
+    });
+    let flash = move || {
+        let path = pathname.get();
+        if path == "/login" && matches!(logout.get(), Some(Ok(()))) {
+            return Some(Flash::LoggedOut);
+        }
+        left.filter(|_| path == landed_on)
+    };
+    view! {
+        <div class="flash" role="status" aria-live="polite">
+            {move || flash().map(|f| view! { <p data-testid="flash">{f.message()}</p> })}
+        </div>
     }
 }
 

@@ -5,7 +5,7 @@ use super::{
 };
 use crate::{
     api::{ChangePassword, DeleteAccount},
-    domain::Field,
+    domain::{Field, Flash},
     Auth,
 };
 use leptos::prelude::*;
@@ -60,8 +60,7 @@ fn ChangePasswordForm() -> impl IntoView {
     let error = action_error(action);
     let typed = RwSignal::new(String::new());
     let done = move || {
-        matches!(action.value().get(), Some(Ok(())))
-            .then_some("Password changed. Your other sessions were signed out.")
+        matches!(action.value().get(), Some(Ok(()))).then_some(Flash::PasswordChanged.message())
     };
     view! {
         <section class="card">

@@ -3,6 +3,7 @@
 
 pub mod common_passwords;
 pub mod db;
+pub mod flash;
 pub mod passwords;
 pub mod redis_store;
 pub mod session;
@@ -29,6 +30,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// The session store itself, for listing and ending a user's sessions.
     pub sessions: Arc<dyn SessionBackend>,
+    /// Production: cookies the app sets itself are `Secure`.
+    pub secure_cookies: bool,
 }
 
 impl AppState {
