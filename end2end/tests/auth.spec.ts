@@ -78,6 +78,7 @@ test("sign-up errors appear next to the field", async ({ page }, testInfo) => {
   const password = page.getByLabel("Password", { exact: true });
   await expect(password).toHaveAttribute("aria-invalid", "true");
   await expect(page.locator("#password-error")).toContainText("at least 8 characters");
+  await expect(password).toBeFocused();
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await expect(password).toHaveAttribute("autocomplete", "new-password");
   // Hydrated, the shared rules run in the browser first: no request at all.
@@ -96,6 +97,7 @@ test("a taken email is refused next to the email field", async ({ page }, testIn
   await page.getByRole("button", { name: "Sign up" }).click();
   await expect(page.locator("#email-error")).toContainText("already exists");
   await expect(page.getByLabel("Email")).toHaveAttribute("aria-invalid", "true");
+  await expect(page.getByLabel("Email")).toBeFocused();
   await expect(page.getByLabel("Email")).toHaveValue(email.toUpperCase());
   await expectSameDocument(page, testInfo);
 });

@@ -39,6 +39,19 @@ pub(super) fn TextField(
     };
     let error_id = format!("{id}-error");
     let shown = RwSignal::new(false);
+    let invalid = move || message().is_some();
+    // Focus goes to the field in error: on a page load (a form posted
+    // without JavaScript comes back with its error) through `autofocus`,
+    // and in the hydrated page when an error appears after a submit.
+    Effect::new(move |before: Option<bool>| {
+        let now = invalid();
+        if now && before == Some(false) {
+            if let Some(input) = node_ref.get() {
+                let _ = input.focus();
+            }
+        }
+        now
+    });
     view! {
         <div class="field">
             <label for=id>{label}</label>
@@ -51,6 +64,7 @@ pub(super) fn TextField(
                     autocomplete=autocomplete
                     value=move || value.and_then(|v| v.get())
                     aria-invalid=move || message().map(|_| "true")
+                    autofocus=invalid
                     aria-describedby=error_id.clone()
                 />
                 {(kind == "password").then(|| view! { <ShowPassword input=id shown/> })}
