@@ -39,7 +39,8 @@ export default defineConfig({
   use: { baseURL, trace: "retain-on-failure" },
   projects: [
     { name: "js", use: { ...chromium, javaScriptEnabled: true } },
-    { name: "no-js", use: { ...chromium, javaScriptEnabled: false } },
+    // The README's screenshots are taken once, with JavaScript on.
+    { name: "no-js", use: { ...chromium, javaScriptEnabled: false }, testIgnore: /screenshots\.spec\.ts/ },
   ],
   webServer: {
     command: serverBin,

@@ -1,0 +1,54 @@
+import { expect, Page, test } from "@playwright/test";
+import { readFileSync, statSync } from "node:fs";
+import { join, resolve } from "node:path";
+import { PASSWORD } from "./helpers";
+
+// The README's screenshots, taken on every run of the suite so they show
+// the app as it is (commit them when they change). Only in the "js"
+// project (see playwright.config.ts): one set is enough. Fixed names and
+// a fresh database per run keep the pictures the same from run to run.
+
+const dir = resolve(__dirname, "../../docs/screenshots");
+const readme = readFileSync(resolve(__dirname, "../../README.md"), "utf8");
+const sizes = { desktop: { width: 1100, height: 720 }, phone: { width: 390, height: 760 } };
+
+async function shoot(page: Page, name: string) {
+  const path = join(dir, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  expect(statSync(path).size, path).toBeGreaterThan(5_000);
+  // Every picture taken is shown in the README.
+  expect(readme, "README.md").toContain(`docs/screenshots/${name}.png`);
+}
+
+for (const [size, viewport] of Object.entries(sizes)) {
+  test(`screenshots of every page (${size})`, async ({ page }) => {
+    await page.setViewportSize(viewport);
+    const ready = () => expect(page.locator("body[data-hydrated]")).toBeAttached();
+
+    await page.goto("/");
+    await ready();
+    await shoot(page, `${size}-home`);
+
+    await page.goto("/login");
+    await ready();
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByLabel("Password", { exact: true }).fill("not the password");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect(page.getByRole("alert")).toContainText("don't match an account");
+    await shoot(page, `${size}-login-error`);
+
+    await page.goto("/signup");
+    await ready();
+    await page.getByLabel("Email").fill(`ada.${size}@example.com`);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await shoot(page, `${size}-signup`);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+    await shoot(page, `${size}-profile`);
+
+    await page.goto("/sessions");
+    await ready();
+    await expect(page.getByTestId("session")).toHaveCount(1);
+    await shoot(page, `${size}-sessions`);
+  });
+}
