@@ -183,3 +183,29 @@ test("a password change says the other sessions were signed out", async ({ page 
   await visit(page, "/profile", testInfo);
   await expect(page.getByText("Password changed; other sessions were signed out.")).toHaveCount(0);
 });
+
+test("a submit button says it is working and can't be pressed twice", async ({ page }, testInfo) => {
+  await visit(page, "/signup", testInfo);
+  const idle = page.getByRole("button", { name: "Sign up" });
+  await expect(idle).toBeEnabled();
+  if (!jsEnabled(testInfo)) {
+    // Without JavaScript the browser shows its own progress.
+    return;
+  }
+  // Hold the sign-up call for a moment, so its pending state can be seen.
+  let posts = 0;
+  await page.route("**/api/signup", async (route) => {
+    posts += 1;
+    await new Promise((done) => setTimeout(done, 1_000));
+    await route.continue();
+  });
+  await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await idle.click();
+  const busy = page.getByRole("button", { name: "Signing up…" });
+  await expect(busy).toBeDisabled();
+  await expect(busy).toHaveAttribute("aria-busy", "true");
+  await busy.click({ force: true }).catch(() => {});
+  await expect(page).toHaveURL(/\/profile$/);
+  expect(posts).toBe(1);
+});

@@ -1,7 +1,7 @@
 //! Sign-up and log-in forms. Each is an `ActionForm`: a plain HTML form
 //! posting to its server function, upgraded to a fetch once hydrated.
 
-use super::FormError;
+use super::{FormError, SubmitButton};
 use crate::{
     api::{Login, Signup},
     domain::{Email, Field, Invalid, Password},
@@ -202,9 +202,7 @@ pub fn SignupPage() -> impl IntoView {
                     field=Field::Password error node_ref=form.password
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
                 <PasswordHint typed/>
-                <button type="submit" on:click=check disabled=move || auth.signup.pending().get()>
-                    "Sign up"
-                </button>
+                <SubmitButton label="Sign up" busy="Signing up…" pending=auth.signup.pending() on:click=check/>
             </ActionForm>
             <p>"Already have an account? " <A href="/login">"Log in"</A></p>
         </section>
@@ -236,9 +234,7 @@ pub fn LoginPage() -> impl IntoView {
                     <label for="remember">"Remember me on this device"</label>
                 </div>
                 <input type="hidden" name="next" value=next/>
-                <button type="submit" on:click=check disabled=move || auth.login.pending().get()>
-                    "Log in"
-                </button>
+                <SubmitButton label="Log in" busy="Logging in…" pending=auth.login.pending() on:click=check/>
             </ActionForm>
             <p>"New here? " <A href="/signup">"Create an account"</A></p>
         </section>

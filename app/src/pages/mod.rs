@@ -111,6 +111,29 @@ pub fn FlashMessage() -> impl IntoView {
     }
 }
 
+/// A form's submit button. While its action runs it is disabled, so the
+/// form can't be sent twice, and it says what it is doing. Without
+/// JavaScript the browser shows its own progress.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    /// What it says while the action runs ("Signing up…").
+    busy: &'static str,
+    #[prop(into)] pending: Signal<bool>,
+    #[prop(optional)] class: Option<&'static str>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class=class
+            disabled=move || pending.get()
+            aria-busy=move || pending.get().then_some("true")
+        >
+            {move || if pending.get() { busy } else { label }}
+        </button>
+    }
+}
+
 /// An error that belongs to the form as a whole, announced to screen readers.
 #[component]
 pub fn FormError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {

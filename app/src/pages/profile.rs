@@ -1,7 +1,7 @@
 use super::{
     action_error,
     auth_forms::{PasswordHint, TextField},
-    FormError, LogoutButton,
+    FormError, LogoutButton, SubmitButton,
 };
 use crate::{
     api::{ChangePassword, DeleteAccount},
@@ -74,7 +74,7 @@ fn ChangePasswordForm() -> impl IntoView {
                     on:input=move |ev| typed.set(event_target_value(&ev))/>
                 <PasswordHint typed/>
                 <p class="hint">"Changing it signs out every other device."</p>
-                <button type="submit" disabled=move || action.pending().get()>"Change password"</button>
+                <SubmitButton label="Change password" busy="Changing it…" pending=action.pending()/>
             </ActionForm>
             <p class="notice" role="status" data-testid="password-changed">{done}</p>
         </section>
@@ -101,7 +101,7 @@ fn DeleteAccountForm() -> impl IntoView {
                 <FormError error/>
                 <TextField id="delete_password" name="password" label="Your password" kind="password"
                     autocomplete="current-password" field=Field::Password error node_ref=NodeRef::new()/>
-                <button type="submit" class="danger" disabled=move || action.pending().get()>"Delete my account"</button>
+                <SubmitButton label="Delete my account" busy="Deleting it…" pending=action.pending() class="danger"/>
             </ActionForm>
         </section>
     }
