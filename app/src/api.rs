@@ -25,11 +25,7 @@ pub struct User {
 /// never do, so their error bodies don't depend on what was typed.
 #[cfg(feature = "ssr")]
 fn keep_email(err: ApiError, email: &str) -> ApiError {
-    let plain_form = use_context::<axum::http::request::Parts>()
-        .and_then(|parts| parts.headers.get(axum::http::header::ACCEPT).cloned())
-        .and_then(|accept| accept.to_str().ok().map(|a| a.contains("text/html")))
-        .unwrap_or(false);
-    if plain_form {
+    if crate::ssr::is_form_post() {
         err.with_email(email)
     } else {
         err

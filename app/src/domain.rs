@@ -215,8 +215,9 @@ pub fn describe_user_agent(user_agent: &str) -> String {
 }
 
 /// A message left for the page a redirect lands on, shown there once. It
-/// travels in a short-lived cookie that holds only its name, so it works
-/// with JavaScript off; the page that shows it clears it.
+/// travels in a short-lived cookie that holds only its code, so it works
+/// with JavaScript off; the page that shows it clears it
+/// (`app/src/ssr/flash.rs`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Flash {
     LoggedOut,
@@ -236,7 +237,8 @@ impl Flash {
         }
     }
 
-    fn code(self) -> &'static str {
+    /// What the cookie holds.
+    pub fn code(self) -> &'static str {
         match self {
             Self::LoggedOut => "logged_out",
             Self::SessionExpired => "session_expired",
@@ -244,30 +246,8 @@ impl Flash {
         }
     }
 
-    /// The message named in a `Cookie` header, if any (and known).
-    pub fn from_cookie_header(header: &str) -> Option<Self> {
-        let code = header
-            .split(';')
-            .find_map(|pair| pair.trim().strip_prefix(Self::COOKIE)?.strip_prefix('='))?;
+    pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|flash| flash.code() == code)
-    }
-
-    /// The `Set-Cookie` value that leaves this message for the next page.
-    pub fn set_cookie(self, secure: bool) -> String {
-        Self::cookie(self.code(), 60, secure)
-    }
-
-    /// The `Set-Cookie` value that clears a message once shown.
-    pub fn clear_cookie(secure: bool) -> String {
-        Self::cookie("", 0, secure)
-    }
-
-    fn cookie(value: &str, max_age: u32, secure: bool) -> String {
-        let secure = if secure { "; Secure" } else { "" };
-        format!(
-            "{}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Lax{secure}",
-            Self::COOKIE
-        )
     }
 }
 
@@ -312,25 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn a_flash_goes_to_a_cookie_and_back() {
+    fn a_flash_is_read_back_from_its_code_only() {
         for flash in Flash::ALL {
-            let set = flash.set_cookie(false);
-            let pair = set.split(';').next().unwrap();
-            let header = format!("other=1; {pair}; gatehouse=abc");
-            assert_eq!(Flash::from_cookie_header(&header), Some(flash), "{header}");
-            assert!(
-                set.contains("Max-Age=60") && set.contains("HttpOnly") && !set.contains("Secure")
-            );
+            assert_eq!(Flash::from_code(flash.code()), Some(flash));
         }
-        assert!(Flash::LoggedOut.set_cookie(true).ends_with("; Secure"));
-        assert!(Flash::clear_cookie(false).starts_with("gatehouse_flash=; Path=/; Max-Age=0"));
-        assert_eq!(Flash::from_cookie_header("gatehouse_flash="), None);
-        assert_eq!(Flash::from_cookie_header("gatehouse_flash=made_up"), None);
-        assert_eq!(
-            Flash::from_cookie_header("gatehouse_flashy=logged_out"),
-            None
-        );
-        assert_eq!(Flash::from_cookie_header("a=b"), None);
+        assert_eq!(Flash::from_code(""), None);
+        assert_eq!(Flash::from_code("made_up"), None);
+        assert_eq!(Flash::from_code("Logged_Out"), None);
     }
 
     #[test]

@@ -92,11 +92,7 @@ pub async fn require_login(
             res.headers_mut()
                 .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
             if req.extensions().get::<SessionEnded>().is_some() {
-                if let Ok(flash) =
-                    HeaderValue::from_str(&Flash::SessionExpired.set_cookie(production))
-                {
-                    res.headers_mut().append(header::SET_COOKIE, flash);
-                }
+                app::ssr::flash::leave_on(req.extensions(), Flash::SessionExpired, production);
             }
             return res;
         }

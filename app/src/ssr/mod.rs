@@ -43,6 +43,21 @@ impl AppState {
     }
 }
 
+/// Whether the request being served is a form posted without JavaScript:
+/// the browser asks for HTML, and the answer is a redirect to a page.
+/// Scripts and the hydrated app ask for JSON.
+pub fn is_form_post() -> bool {
+    use axum::http::{header::ACCEPT, request::Parts};
+    leptos::prelude::with_context::<Parts, _>(|parts| {
+        parts
+            .headers
+            .get(ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|accept| accept.contains("text/html"))
+    })
+    .unwrap_or(false)
+}
+
 /// The client's address as the server saw it. Behind a reverse proxy this
 /// is the proxy; see the README on `X-Forwarded-For`.
 pub fn client() -> Client {
