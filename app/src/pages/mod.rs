@@ -34,7 +34,9 @@ where
     })
 }
 
-/// The app's name and, when signed in, the email and the logout button.
+/// The app's name and, when signed in, the pages that are yours, the email
+/// and the logout button. The link to the page you are on says so
+/// (`aria-current="page"`, set by `A`).
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = expect_context::<Auth>();
@@ -46,6 +48,8 @@ pub fn Header() -> impl IntoView {
                     {move || Suspend::new(async move {
                         match auth.user.await {
                             Ok(Some(user)) => view! {
+                                <A href="/profile">"Profile"</A>
+                                <A href="/sessions">"Sessions"</A>
                                 <span class="who" data-testid="header-email">{user.email}</span>
                                 <LogoutButton/>
                             }.into_any(),

@@ -1,7 +1,7 @@
 use super::{
     action_error,
     auth_forms::{PasswordHint, TextField},
-    FormError, LogoutButton, SubmitButton,
+    FormError, SubmitButton,
 };
 use crate::{
     api::{ChangePassword, DeleteAccount},
@@ -29,7 +29,6 @@ pub fn ProfilePage() -> impl IntoView {
                             <h1>"Your profile"</h1>
                             <p>"Signed in as " <strong data-testid="profile-email">{user.email}</strong></p>
                             <p><A href="/sessions">"See where you're signed in"</A></p>
-                            <LogoutButton/>
                         </section>
                         <ChangePasswordForm/>
                         <DeleteAccountForm/>
