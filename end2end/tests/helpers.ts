@@ -1,4 +1,4 @@
-import { expect, Page, TestInfo } from "@playwright/test";
+import { APIRequestContext, expect, Page, request, TestInfo } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -42,3 +42,20 @@ export async function signUp(page: Page, testInfo: TestInfo, email = uniqueEmail
   await expect(page.getByTestId("profile-email")).toHaveText(email);
   return email;
 }
+
+const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
+
+/** Another device, signed in to `email` over the API with its own cookie jar. */
+export async function otherDevice(baseURL: string, email: string, userAgent = FIREFOX): Promise<APIRequestContext> {
+  const device = await request.newContext({ baseURL, extraHTTPHeaders: { "User-Agent": userAgent } });
+  const res = await device.post("/api/login", {
+    form: { email, password: PASSWORD },
+    headers: { Accept: "application/json" },
+  });
+  expect(res.status()).toBe(200);
+  return device;
+}
+
+/** The status `/api/me` answers a device with: 200 signed in, 401 not. */
+export const me = async (device: APIRequestContext) =>
+  (await device.get("/api/me", { headers: { Accept: "application/json" } })).status();

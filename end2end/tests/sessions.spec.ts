@@ -1,21 +1,5 @@
-import { APIRequestContext, expect, request, test } from "@playwright/test";
-import { PASSWORD, signUp, visit } from "./helpers";
-
-const FIREFOX = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-
-/** Another device, signed in to `email` over the API with its own cookie jar. */
-async function otherDevice(baseURL: string, email: string, userAgent = FIREFOX): Promise<APIRequestContext> {
-  const device = await request.newContext({ baseURL, extraHTTPHeaders: { "User-Agent": userAgent } });
-  const res = await device.post("/api/login", {
-    form: { email, password: PASSWORD },
-    headers: { Accept: "application/json" },
-  });
-  expect(res.status()).toBe(200);
-  return device;
-}
-
-const me = async (device: APIRequestContext) =>
-  (await device.get("/api/me", { headers: { Accept: "application/json" } })).status();
+import { expect, request, test } from "@playwright/test";
+import { me, otherDevice, PASSWORD, signUp, visit } from "./helpers";
 
 test("the sessions page lists each device and revokes one", async ({ page, baseURL }, testInfo) => {
   const email = await signUp(page, testInfo);

@@ -1,0 +1,90 @@
+import { expect, Locator, Page, test } from "@playwright/test";
+import { jsEnabled, me, otherDevice, PASSWORD, uniqueEmail, visit } from "./helpers";
+
+// A person with only a keyboard, on a phone and on a desktop, with
+// JavaScript on and off: signs up (getting one thing wrong first), goes to
+// the sessions page, ends another device's session and logs out, with Tab,
+// typing and Enter only. Every stop Tab makes on the way must be on screen
+// and show the focus ring, so nothing focusable is hidden or unmarked.
+
+const sizes = { phone: { width: 390, height: 760 }, desktop: { width: 1100, height: 720 } };
+
+/** Presses Tab until `target` has focus, checking every stop on the way. */
+async function tabTo(page: Page, target: Locator, what: string) {
+  const stops: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press("Tab");
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      const name = el.getAttribute("aria-label") || el.textContent || el.getAttribute("name") || el.tagName;
+      return {
+        name: name.trim().replace(/\s+/g, " "),
+        onScreen: box.width > 0 && box.height > 0 && box.top >= -1 && box.bottom <= innerHeight + 1, // sub-pixel layout
+        where: `${Math.round(box.top)}..${Math.round(box.bottom)} of ${innerHeight}, scrolled ${scrollY}`,
+        ring: el.matches(":focus-visible") && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+      };
+    });
+    if (!stop) {
+      stops.push("(the page)");
+      continue;
+    }
+    stops.push(stop.name);
+    expect(stop.onScreen, `"${stop.name}" is on screen when focused (${stop.where})`).toBe(true);
+    expect(stop.ring, `"${stop.name}" shows a focus ring`).toBe(true);
+    if (await target.evaluateAll((els) => els.includes(document.activeElement as Element))) return;
+  }
+  throw new Error(`Tab never reached ${what}; it went ${stops.join(" → ")}`);
+}
+
+for (const [size, viewport] of Object.entries(sizes)) {
+  test(`keyboard only: sign up, end another session, log out (${size})`, async ({ page, baseURL }, testInfo) => {
+    await page.setViewportSize(viewport);
+    const email = uniqueEmail(testInfo);
+    const password = page.getByLabel("Password", { exact: true });
+
+    await visit(page, "/", testInfo);
+    await tabTo(page, page.getByRole("link", { name: "Sign up" }), "a Sign up link");
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/signup$/);
+
+    await tabTo(page, page.getByLabel("Email"), "the email field");
+    await page.keyboard.type(email);
+    await tabTo(page, password, "the password field");
+    await page.keyboard.type("short");
+    await page.keyboard.press("Enter");
+    // The error is beside the field, focus is on it, the email is kept.
+    await expect(password).toHaveAttribute("aria-invalid", "true");
+    await expect(page.locator("#password-error")).toContainText("at least 8");
+    await expect(password).toBeFocused();
+    await expect(page.getByLabel("Email")).toHaveValue(email);
+    // A page posted without JavaScript comes back with the field empty.
+    await expect(password).toHaveValue(jsEnabled(testInfo) ? "short" : "");
+    await page.keyboard.press("ControlOrMeta+a");
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/profile$/);
+    await expect(page.getByTestId("profile-email")).toHaveText(email);
+
+    const firefox = await otherDevice(baseURL!, email);
+    await tabTo(page, page.getByRole("link", { name: "Sessions", exact: true }), "the Sessions link");
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/sessions$/);
+    await expect(page.getByRole("link", { name: "Sessions", exact: true })).toHaveAttribute("aria-current", "page");
+    await expect(page.getByTestId("session")).toHaveCount(2);
+    await tabTo(page, page.getByRole("button", { name: "Revoke the session on Firefox on Linux" }), "Firefox's Revoke");
+    await page.keyboard.press("Enter");
+    await expect(page.getByTestId("session")).toHaveCount(1);
+    await expect(page.getByTestId("this-device")).toBeVisible();
+    expect(await me(firefox)).toBe(401);
+    await firefox.dispose();
+
+    await tabTo(page, page.getByRole("button", { name: "Log out", exact: true }), "a Log out button");
+    await page.keyboard.press("Enter");
+    await expect(page).toHaveURL(/\/login$/);
+    await expect(page.getByTestId("flash")).toHaveText("You have been logged out.");
+    await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
+  });
+}
