@@ -50,5 +50,10 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await ready();
     await expect(page.getByTestId("session")).toHaveCount(1);
     await shoot(page, `${size}-sessions`);
+
+    // The same page in the dark scheme.
+    await page.emulateMedia({ colorScheme: "dark" });
+    expect(await page.evaluate(() => matchMedia("(prefers-color-scheme: dark)").matches)).toBe(true);
+    await shoot(page, `${size}-dark-sessions`);
   });
 }
