@@ -14,6 +14,7 @@ use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
+    hooks::use_location,
     path, SsrMode,
 };
 
@@ -91,9 +92,28 @@ fn Layout() -> impl IntoView {
         }
     });
 
+    // A navigation inside the hydrated app behaves like a page load for a
+    // keyboard or screen-reader user: focus goes back to the top of the
+    // page (the next Tab reaches the first link, as without JavaScript)
+    // and the new page's title is announced.
+    let pathname = use_location().pathname;
+    let arrived = RwSignal::new(String::new());
+    Effect::new(move |before: Option<String>| {
+        let now = pathname.get();
+        if before.is_some_and(|before| before != now) {
+            // After the new page (and its <title>) has rendered.
+            request_animation_frame(move || {
+                arrived.set(document().title());
+                focus_page_start();
+            });
+        }
+        now
+    });
+
     // Every route renders completely on the server before it is sent, so
     // a browser with JavaScript off sees the whole page.
     view! {
+        <p class="visually-hidden" aria-live="polite" data-testid="page-announcer">{arrived}</p>
         <pages::Header/>
         <main>
             <pages::FlashMessage/>
@@ -105,5 +125,16 @@ fn Layout() -> impl IntoView {
                 <Route path=path!("/sessions") view=pages::SessionsPage ssr=SsrMode::Async/>
             </Routes>
         </main>
+    }
+}
+
+/// Moves focus to the start of the document, where a page load leaves it.
+fn focus_page_start() {
+    if let Some(body) = document().body() {
+        // The body takes focus only while it has a tabindex; focusing it
+        // moves the point the next Tab starts from.
+        let _ = body.set_attribute("tabindex", "-1");
+        let _ = body.focus();
+        let _ = body.remove_attribute("tabindex");
     }
 }

@@ -1,11 +1,12 @@
-import { expect, Locator, Page, test } from "@playwright/test";
+import { expect, Locator, Page, test, TestInfo } from "@playwright/test";
 import { jsEnabled, me, otherDevice, PASSWORD, uniqueEmail, visit } from "./helpers";
 
 // A person with only a keyboard, on a phone and on a desktop, with
 // JavaScript on and off: signs up (getting one thing wrong first), goes to
 // the sessions page, ends another device's session and logs out, with Tab,
 // typing and Enter only. Every stop Tab makes on the way must be on screen
-// and show the focus ring, so nothing focusable is hidden or unmarked.
+// and show the focus ring, so nothing focusable is hidden or unmarked, and
+// every new page starts from the top, with JavaScript as without.
 
 const sizes = { phone: { width: 390, height: 760 }, desktop: { width: 1100, height: 720 } };
 
@@ -39,6 +40,20 @@ async function tabTo(page: Page, target: Locator, what: string) {
   throw new Error(`Tab never reached ${what}; it went ${stops.join(" → ")}`);
 }
 
+/**
+ * A new page starts where a page load starts: the next Tab reaches the
+ * first link, the app's name. With JavaScript (no page load) the new
+ * title is announced to screen readers too.
+ */
+async function expectFreshPage(page: Page, testInfo: TestInfo, title: string) {
+  await expect(page).toHaveTitle(title);
+  if (jsEnabled(testInfo)) {
+    await expect(page.getByTestId("page-announcer")).toHaveText(title);
+  }
+  await page.keyboard.press("Tab");
+  await expect(page.getByRole("link", { name: "Gatehouse", exact: true })).toBeFocused();
+}
+
 for (const [size, viewport] of Object.entries(sizes)) {
   test(`keyboard only: sign up, end another session, log out (${size})`, async ({ page, baseURL }, testInfo) => {
     await page.setViewportSize(viewport);
@@ -67,11 +82,13 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/profile$/);
     await expect(page.getByTestId("profile-email")).toHaveText(email);
+    await expectFreshPage(page, testInfo, "Your profile · Gatehouse");
 
     const firefox = await otherDevice(baseURL!, email);
     await tabTo(page, page.getByRole("link", { name: "Sessions", exact: true }), "the Sessions link");
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/sessions$/);
+    await expectFreshPage(page, testInfo, "Your sessions · Gatehouse");
     await expect(page.getByRole("link", { name: "Sessions", exact: true })).toHaveAttribute("aria-current", "page");
     await expect(page.getByTestId("session")).toHaveCount(2);
     await tabTo(page, page.getByRole("button", { name: "Revoke the session on Firefox on Linux" }), "Firefox's Revoke");
@@ -85,6 +102,7 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/login$/);
     await expect(page.getByTestId("flash")).toHaveText("You have been logged out.");
+    await expectFreshPage(page, testInfo, "Log in · Gatehouse");
     await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
   });
 }
