@@ -69,3 +69,13 @@ test("changing the password signs out the others; deleting the account signs out
   await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);
   await firefox.dispose();
 });
+
+test("revoking this device's session says it logs out, and does", async ({ page }, testInfo) => {
+  await signUp(page, testInfo);
+  await visit(page, "/sessions", testInfo);
+  await page.getByRole("button", { name: "Revoke and log out" }).click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
+  await expect(page.getByTestId("header-email")).toHaveCount(0);
+  expect((await page.request.get("/api/me", { headers: { Accept: "application/json" } })).status()).toBe(401);
+});

@@ -85,12 +85,14 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
         device,
         ..
     } = session;
-    // The accessible name starts with the visible "Revoke", so a person
-    // using speech input can say what they see (WCAG 2.5.3).
-    let label = if current {
-        "Revoke this device's session (logs you out)".to_owned()
+    // Revoking this device's session logs you out, and its button says so.
+    // The others' accessible names say whose session they end, starting
+    // with the visible "Revoke" so a person using speech input can say
+    // what they see (WCAG 2.5.3).
+    let (text, label) = if current {
+        ("Revoke and log out", None)
     } else {
-        format!("Revoke the session on {device}")
+        ("Revoke", Some(format!("Revoke the session on {device}")))
     };
     view! {
         <li class="session" class:current=current data-testid="session">
@@ -107,7 +109,7 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
             </dl>
             <ActionForm action=revoke attr:class="revoke">
                 <input type="hidden" name="id" value=id/>
-                <button type="submit" class="secondary" aria-label=label>"Revoke"</button>
+                <button type="submit" class="secondary" aria-label=label>{text}</button>
             </ActionForm>
         </li>
     }
