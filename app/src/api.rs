@@ -290,6 +290,7 @@ pub async fn revoke_session(id: String) -> Result<(), ApiError> {
     };
     if caller.current_hash().as_deref() == Some(hash.as_str()) {
         session::log_out(&caller.session).await?;
+        crate::ssr::flash::leave(crate::domain::Flash::LoggedOut);
         leptos_axum::redirect("/login");
         return Ok(());
     }

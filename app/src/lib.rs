@@ -46,6 +46,10 @@ pub struct Auth {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<User>, ApiError>>,
+    /// A message for the page the hydrated app goes to next, set by an
+    /// action that ends this session some other way than `logout` (a form
+    /// posted without JavaScript gets the server's flash cookie instead).
+    pub ended: RwSignal<Option<domain::Flash>>,
 }
 
 #[component]
@@ -82,6 +86,7 @@ fn Layout() -> impl IntoView {
         login,
         logout,
         user,
+        ended: RwSignal::new(None),
     });
 
     // Effects run only in the browser, once hydration is done: tests (and

@@ -75,6 +75,7 @@ test("revoking this device's session says it logs out, and does", async ({ page 
   await visit(page, "/sessions", testInfo);
   await page.getByRole("button", { name: "Revoke and log out" }).click();
   await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId("flash")).toHaveText("You have been logged out.");
   await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
   await expect(page.getByTestId("header-email")).toHaveCount(0);
   expect((await page.request.get("/api/me", { headers: { Accept: "application/json" } })).status()).toBe(401);

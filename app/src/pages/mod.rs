@@ -94,17 +94,23 @@ pub fn FlashMessage() -> impl IntoView {
     .into_inner();
     let pathname = use_location().pathname;
     let landed_on = pathname.get_untracked();
-    let logout = auth.logout.value();
+    let (logout, ended) = (auth.logout.value(), auth.ended);
     // Once the person leaves the login page, the logout is old news.
     Effect::new(move |_| {
         if pathname.get() != "/login" {
             logout.set(None);
+            ended.set(None);
         }
     });
     let flash = move || {
         let path = pathname.get();
-        if path == "/login" && matches!(logout.get(), Some(Ok(()))) {
-            return Some(Flash::LoggedOut);
+        if path == "/login" {
+            if matches!(logout.get(), Some(Ok(()))) {
+                return Some(Flash::LoggedOut);
+            }
+            if let Some(flash) = ended.get() {
+                return Some(flash);
+            }
         }
         left.filter(|_| path == landed_on)
     };

@@ -5,6 +5,7 @@
 use super::{action_error, FormError};
 use crate::{
     api::{list_sessions, LogoutOthers, RevokeSession, SessionInfo},
+    domain::Flash,
     Auth,
 };
 use leptos::prelude::*;
@@ -27,11 +28,18 @@ pub fn SessionsPage() -> impl IntoView {
         move || (revoke.version().get(), others.version().get()),
         |_| list_sessions(),
     );
-    // Revoking this very session logs out: the header must show it.
+    // Revoking this very session logs out: the header must show it, and
+    // the login page says so.
+    let revoking_self = RwSignal::new(false);
     Effect::new(move |first: Option<()>| {
         revoke.version().track();
         if first.is_some() {
             auth.user.refetch();
+            if revoking_self.get_untracked()
+                && matches!(revoke.value().get_untracked(), Some(Ok(())))
+            {
+                auth.ended.set(Some(Flash::LoggedOut));
+            }
         }
     });
     let revoke_error = action_error(revoke);
@@ -54,7 +62,7 @@ pub fn SessionsPage() -> impl IntoView {
                     match sessions.await {
                         Ok(list) => view! {
                             <ul class="sessions" data-testid="sessions">
-                                {list.into_iter().map(|s| view! { <SessionItem session=s revoke/> }).collect_view()}
+                                {list.into_iter().map(|s| view! { <SessionItem session=s revoke revoking_self/> }).collect_view()}
                             </ul>
                         }.into_any(),
                         Err(err) => view! { <p role="alert">{err.message}</p> }.into_any(),
@@ -73,7 +81,12 @@ pub fn SessionsPage() -> impl IntoView {
 }
 
 #[component]
-fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> impl IntoView {
+fn SessionItem(
+    session: SessionInfo,
+    revoke: ServerAction<RevokeSession>,
+    /// Set when a revoke is sent: whether it is this device's session.
+    revoking_self: RwSignal<bool>,
+) -> impl IntoView {
     let SessionInfo {
         id,
         current,
@@ -107,7 +120,7 @@ fn SessionItem(session: SessionInfo, revoke: ServerAction<RevokeSession>) -> imp
                 <dt>"Last seen"</dt>
                 <dd><time datetime=last_seen_at.clone() title=readable_time(&last_seen_at)>{last_seen_ago}</time></dd>
             </dl>
-            <ActionForm action=revoke attr:class="revoke">
+            <ActionForm action=revoke attr:class="revoke" on:submit=move |_| revoking_self.set(current)>
                 <input type="hidden" name="id" value=id/>
                 <button type="submit" class="secondary" aria-label=label>{text}</button>
             </ActionForm>
