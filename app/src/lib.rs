@@ -46,9 +46,9 @@ pub struct Auth {
     pub login: ServerAction<Login>,
     pub logout: ServerAction<Logout>,
     pub user: Resource<Result<Option<User>, ApiError>>,
-    /// A message for the page the hydrated app goes to next, set by an
-    /// action that ends this session some other way than `logout` (a form
-    /// posted without JavaScript gets the server's flash cookie instead).
+    /// What the login page says after an action in the hydrated app ended
+    /// this session (logging out, revoking this device). A form posted
+    /// without JavaScript gets the server's flash cookie instead.
     pub ended: RwSignal<Option<domain::Flash>>,
 }
 
@@ -81,12 +81,18 @@ fn Layout() -> impl IntoView {
         },
         |_| api::whoami(),
     );
+    let ended = RwSignal::new(None);
+    Effect::new(move |_| {
+        if matches!(logout.value().get(), Some(Ok(()))) {
+            ended.set(Some(domain::Flash::LoggedOut));
+        }
+    });
     provide_context(Auth {
         signup,
         login,
         logout,
         user,
-        ended: RwSignal::new(None),
+        ended,
     });
 
     // Effects run only in the browser, once hydration is done: tests (and

@@ -64,6 +64,8 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await shoot(page, `${size}-signup`);
     await page.getByRole("button", { name: "Sign up" }).click();
     await expect(page).toHaveURL(/\/profile$/);
+    // The page, not its "Loading…" while the app asks who is signed in.
+    await expect(page.getByTestId("profile-email")).toHaveText(`ada.${size}@example.com`);
     await shoot(page, `${size}-profile`);
 
     await page.goto("/sessions");

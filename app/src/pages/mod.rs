@@ -80,13 +80,13 @@ pub fn LogoutButton() -> impl IntoView {
 /// The message a redirect left for this page ("You have been logged out"),
 /// shown once. A full page load takes it from its cookie on the server
 /// and hands it to the hydrated page; it goes when the person moves on.
-/// Logged out in the hydrated app, the logout's own result says it.
+/// Signed out inside the hydrated app, [`Auth::ended`] says it.
 #[component]
 pub fn FlashMessage() -> impl IntoView {
     let auth = expect_context::<Auth>();
     let left = SharedValue::new(|| {
         #[cfg(feature = "ssr")]
-        let flash = crate::ssr::flash::take();
+        let flash: Option<Flash> = crate::ssr::flash::take();
         #[cfg(not(feature = "ssr"))]
         let flash: Option<Flash> = None;
         flash
@@ -94,25 +94,19 @@ pub fn FlashMessage() -> impl IntoView {
     .into_inner();
     let pathname = use_location().pathname;
     let landed_on = pathname.get_untracked();
-    let (logout, ended) = (auth.logout.value(), auth.ended);
+    let ended = auth.ended;
     // Once the person leaves the login page, the logout is old news.
     Effect::new(move |_| {
         if pathname.get() != "/login" {
-            logout.set(None);
             ended.set(None);
         }
     });
     let flash = move || {
         let path = pathname.get();
-        if path == "/login" {
-            if matches!(logout.get(), Some(Ok(()))) {
-                return Some(Flash::LoggedOut);
-            }
-            if let Some(flash) = ended.get() {
-                return Some(flash);
-            }
+        match ended.get() {
+            Some(flash) if path == "/login" => Some(flash),
+            _ => left.filter(|_| path == landed_on),
         }
-        left.filter(|_| path == landed_on)
     };
     view! {
         <div class="flash" role="status" aria-live="polite">
