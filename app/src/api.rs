@@ -20,12 +20,13 @@ pub struct User {
     pub email: String,
 }
 
-/// Forms posted without JavaScript get the typed email back inside the
-/// error (it travels in the redirect URL); scripts and the hydrated client
-/// never do, so their error bodies don't depend on what was typed.
+/// A form post's error carries the email as typed, so the page it comes
+/// back to can show it again (the error travels in a cookie, see
+/// `ssr/flash.rs`). Scripts never get it: their error bodies don't depend
+/// on what was typed. An email too long to be one is not kept.
 #[cfg(feature = "ssr")]
 fn keep_email(err: ApiError, email: &str) -> ApiError {
-    if crate::ssr::is_form_post() {
+    if crate::ssr::is_form_post() && email.len() <= 2 * Email::MAX_LEN {
         err.with_email(email)
     } else {
         err
@@ -115,41 +116,16 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The signed-in user, if the session names one that still exists. The
-/// hot path: it reads what the session guard already decoded, and the
-/// email kept in the session, so it costs no store or database trip.
-#[cfg(feature = "ssr")]
-async fn signed_in_user() -> Result<Option<User>, ApiError> {
-    let session = session::current().await?;
-    let Some(auth) = session::request_auth(&session).await? else {
-        return Ok(None);
-    };
-    if !auth.email.is_empty() {
-        return Ok(Some(User { email: auth.email }));
-    }
-    // A session from before emails were kept in sessions.
-    let state = AppState::from_context()?;
-    match state.users.by_id(auth.user_id).await? {
-        Some(user) => Ok(Some(User { email: user.email })),
-        // The account is gone: the session means nothing any more.
-        None => {
-            session::log_out(&session).await?;
-            Ok(None)
-        }
-    }
-}
-
-/// The API's "who am I": the signed-in user, or 401.
+/// The API's "who am I": the signed-in user, or 401. The hot path: it
+/// reads what the session guard already decoded, including the email kept
+/// in the session, so it costs no store or database trip.
 #[server(prefix = "/api", endpoint = "me", input = server_fn::codec::GetUrl)]
 pub async fn me() -> Result<User, ApiError> {
-    signed_in_user().await?.ok_or_else(ApiError::unauthorized)
-}
-
-/// What the pages ask: being signed out is an answer here, not an error,
-/// so a signed-out browser sees no failed request in its console.
-#[server(prefix = "/api", endpoint = "whoami", input = server_fn::codec::GetUrl)]
-pub async fn whoami() -> Result<Option<User>, ApiError> {
-    signed_in_user().await
+    let session = session::current().await?;
+    match session::request_auth(&session).await? {
+        Some(auth) => Ok(User { email: auth.email }),
+        None => Err(ApiError::unauthorized()),
+    }
 }
 
 /// One of the user's live sessions, as `GET /api/sessions` lists it.
@@ -299,7 +275,9 @@ pub async fn revoke_session(id: String) -> Result<(), ApiError> {
         .sessions
         .remove(&hash)
         .await
-        .map_err(store_unavailable)
+        .map_err(store_unavailable)?;
+    crate::ssr::flash::leave(crate::domain::Flash::SessionRevoked);
+    Ok(())
 }
 
 /// Ends every session of the caller's but this one; answers how many.
@@ -307,7 +285,9 @@ pub async fn revoke_session(id: String) -> Result<(), ApiError> {
 pub async fn logout_others() -> Result<u64, ApiError> {
     let caller = Caller::get().await?;
     let current = caller.current_hash();
-    caller.end_sessions(current.as_deref()).await
+    let ended = caller.end_sessions(current.as_deref()).await?;
+    crate::ssr::flash::leave(crate::domain::Flash::OthersLoggedOut);
+    Ok(ended)
 }
 
 /// Changes the password after checking the current one. Every other
@@ -346,6 +326,7 @@ pub async fn delete_account(password: String) -> Result<(), ApiError> {
     caller.end_sessions(None).await?;
     caller.state.users.delete(caller.user.id).await?;
     session::log_out(&caller.session).await?;
+    crate::ssr::flash::leave(crate::domain::Flash::AccountDeleted);
     leptos_axum::redirect("/");
     Ok(())
 }

@@ -15,11 +15,31 @@ pub enum Field {
     NewPassword,
 }
 
+impl Field {
+    /// The form field's `name`, as the server function's argument is called.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Email => "email",
+            Self::Password => "password",
+            Self::CurrentPassword => "current_password",
+            Self::NewPassword => "new_password",
+        }
+    }
+}
+
 /// A rule a piece of input broke, in words a person understands.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Invalid {
     pub field: Field,
     pub message: &'static str,
+}
+
+impl Invalid {
+    /// The same rule, broken in another field (a new password is checked
+    /// with the password rules).
+    pub fn on(self, field: Field) -> Self {
+        Self { field, ..self }
+    }
 }
 
 impl fmt::Display for Invalid {
@@ -38,6 +58,14 @@ impl Email {
     pub const MAX_LEN: usize = 254;
 
     pub fn parse(input: &str) -> Result<Self, Invalid> {
+        Self::check(input)?;
+        Ok(Self(input.trim().to_lowercase()))
+    }
+
+    /// Whether `input` would parse, without making the address: the
+    /// browser's check needs only the answer, and leaving out
+    /// `to_lowercase` keeps Unicode's case tables out of the WASM.
+    pub fn check(input: &str) -> Result<(), Invalid> {
         let invalid = |message| Invalid {
             field: Field::Email,
             message,
@@ -67,7 +95,7 @@ impl Email {
         {
             return Err(invalid("Enter an email address like name@example.com."));
         }
-        Ok(Self(email.to_lowercase()))
+        Ok(())
     }
 
     pub fn as_str(&self) -> &str {
@@ -135,6 +163,39 @@ impl Password {
 impl fmt::Debug for Password {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Password(********)")
+    }
+}
+
+/// The rules a form's fields must meet before it is sent: checked in the
+/// browser (an island, before any request) and again by the server
+/// function, with the same parsers.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum FormRules {
+    /// An email and a new password.
+    Signup,
+    /// Only the email's shape: a login just says whether the pair matches.
+    Login,
+    /// A new password (changing it).
+    NewPassword,
+}
+
+impl FormRules {
+    /// The first rule the form's values break, if any; `value` gives a
+    /// field's current value.
+    pub fn check(self, value: impl Fn(Field) -> String) -> Result<(), Invalid> {
+        match self {
+            Self::Signup => {
+                Email::check(&value(Field::Email))?;
+                Password::parse(&value(Field::Password))?;
+            }
+            Self::Login => {
+                Email::check(&value(Field::Email))?;
+            }
+            Self::NewPassword => {
+                Password::parse(&value(Field::NewPassword)).map_err(|e| e.on(Field::NewPassword))?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -223,17 +284,30 @@ pub enum Flash {
     LoggedOut,
     SessionExpired,
     PasswordChanged,
+    SessionRevoked,
+    OthersLoggedOut,
+    AccountDeleted,
 }
 
 impl Flash {
     pub const COOKIE: &'static str = "gatehouse_flash";
-    const ALL: [Self; 3] = [Self::LoggedOut, Self::SessionExpired, Self::PasswordChanged];
+    const ALL: [Self; 6] = [
+        Self::LoggedOut,
+        Self::SessionExpired,
+        Self::PasswordChanged,
+        Self::SessionRevoked,
+        Self::OthersLoggedOut,
+        Self::AccountDeleted,
+    ];
 
     pub fn message(self) -> &'static str {
         match self {
             Self::LoggedOut => "You have been logged out.",
             Self::SessionExpired => "Your session expired, please log in again.",
             Self::PasswordChanged => "Password changed; other sessions were signed out.",
+            Self::SessionRevoked => "That session has ended.",
+            Self::OthersLoggedOut => "Every other session has been signed out.",
+            Self::AccountDeleted => "Your account has been deleted.",
         }
     }
 
@@ -243,6 +317,9 @@ impl Flash {
             Self::LoggedOut => "logged_out",
             Self::SessionExpired => "session_expired",
             Self::PasswordChanged => "password_changed",
+            Self::SessionRevoked => "session_revoked",
+            Self::OthersLoggedOut => "others_logged_out",
+            Self::AccountDeleted => "account_deleted",
         }
     }
 
@@ -289,6 +366,26 @@ mod tests {
         assert_eq!(Password::hint(&"x".repeat(128)), "A strong length. Good.");
         assert!(Password::parse(&"x".repeat(130)).is_err());
         assert_eq!(Password::hint(&"x".repeat(130)), "2 characters too long.");
+    }
+
+    #[test]
+    fn form_rules_check_what_each_form_sends() {
+        let values = |email: &'static str, password: &'static str| {
+            move |field: Field| match field {
+                Field::Email => email.to_owned(),
+                _ => password.to_owned(),
+            }
+        };
+        assert_eq!(FormRules::Signup.check(values("a@example.com", "long enough")), Ok(()));
+        let err = FormRules::Signup.check(values("a@example.com", "short")).unwrap_err();
+        assert_eq!(err.field, Field::Password);
+        let err = FormRules::Signup.check(values("nope", "short")).unwrap_err();
+        assert_eq!(err.field, Field::Email, "the first field's rule first");
+        // A login's password is never judged by the sign-up rules.
+        assert_eq!(FormRules::Login.check(values("a@example.com", "x")), Ok(()));
+        assert_eq!(FormRules::Login.check(values("a@", "x")).unwrap_err().field, Field::Email);
+        let err = FormRules::NewPassword.check(values("", "short")).unwrap_err();
+        assert_eq!(err.field, Field::NewPassword);
     }
 
     #[test]

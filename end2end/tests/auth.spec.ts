@@ -65,6 +65,10 @@ test("a failed login shows its error and keeps the email", async ({ page }, test
   await expect(page.getByLabel("Email")).toHaveValue(email);
   await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("autocomplete", "current-password");
   await expectSameDocument(page, testInfo);
+  // What was typed is kept by the server in a short-lived cookie, never in
+  // the URL (history, logs).
+  await expect(page).toHaveURL(/\/login$/);
+  expect(page.url()).not.toContain(encodeURIComponent(email).slice(0, 10));
 });
 
 test("sign-up errors appear next to the field", async ({ page }, testInfo) => {

@@ -40,7 +40,13 @@ function save(path: string, png: Buffer): void {
   writeFileSync(path, png);
 }
 
+// The islands router swaps pages with a cross-fade (a view transition);
+// with less motion asked for there is none (style/main.css), and the
+// picture waits until nothing is animating.
+test.use({ contextOptions: { reducedMotion: "reduce" } });
+
 async function shoot(page: Page, name: string) {
+  await page.waitForFunction(() => document.getAnimations().length === 0);
   const path = join(dir, `${name}.png`);
   const png = await page.screenshot({ fullPage: true });
   expect(png.length, path).toBeGreaterThan(5_000);

@@ -1,4 +1,5 @@
-import { expect, test } from "@playwright/test";
+import { APIRequestContext, expect, test } from "@playwright/test";
+import { gzipSync } from "node:zlib";
 import { expectSameDocument, markDocument, PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
 
 // What a person sees of the protections. Runs with JavaScript on and off.
@@ -88,18 +89,59 @@ test("the session cookie dies with the browser unless 'remember me' is ticked", 
   expect(days).toBeLessThanOrEqual(30);
 });
 
+/** A release asset's path as the page names it (its name carries a hash). */
+async function assetPath(request: APIRequestContext, extension: "wasm" | "js" | "css"): Promise<string> {
+  const html = await (await request.get("/login")).text();
+  const found = html.match(new RegExp(`/pkg/gatehouse\\.[\\w-]{16,}\\.${extension}(?=")`));
+  expect(found, `the page names a fingerprinted .${extension}`).not.toBeNull();
+  return found![0];
+}
+const wasmPath = (request: APIRequestContext) => assetPath(request, "wasm");
+
 test("the WASM bundle is sent compressed to a browser that accepts it", async ({ request }) => {
   // The release build writes .br and .gz copies next to each asset
   // (`cargo leptos build --release --precompress`); the server picks one by
   // the request's Accept-Encoding.
-  const plain = await request.get("/pkg/gatehouse.wasm", { headers: { "accept-encoding": "identity" } });
+  const wasm = await wasmPath(request);
+  const plain = await request.get(wasm, { headers: { "accept-encoding": "identity" } });
   expect(plain.status()).toBe(200);
   expect(plain.headers()["content-encoding"]).toBeUndefined();
   const rawSize = Number(plain.headers()["content-length"]);
   for (const encoding of ["br", "gzip"]) {
-    const res = await request.get("/pkg/gatehouse.wasm", { headers: { "accept-encoding": encoding } });
+    const res = await request.get(wasm, { headers: { "accept-encoding": encoding } });
     expect(res.status()).toBe(200);
     expect(res.headers()["content-encoding"]).toBe(encoding);
     expect(Number(res.headers()["content-length"])).toBeLessThan(rawSize / 2);
+  }
+});
+
+test("the WASM bundle stays within its size budget", async ({ request }, testInfo) => {
+  // A ceiling, not a target (scripts/bench.sh prints the target): only the
+  // islands are compiled to WASM, and a change that pulls the pages or a
+  // heavy crate back into the bundle fails here. gzip -9, as the budget is
+  // written.
+  test.skip(testInfo.project.name !== "js", "one check is enough");
+  const plain = await request.get(await wasmPath(request), { headers: { "accept-encoding": "identity" } });
+  const gzipped = gzipSync(await plain.body(), { level: 9 }).length;
+  console.log(`release WASM: ${plain.headers()["content-length"]} bytes raw, ${gzipped} gzipped`);
+  expect(gzipped).toBeLessThanOrEqual(150_000);
+});
+
+test("fingerprinted assets are cached for good, pages never", async ({ request, page }, testInfo) => {
+  for (const extension of ["wasm", "js", "css"] as const) {
+    const asset = await assetPath(request, extension);
+    const res = await request.get(asset);
+    expect(res.status(), asset).toBe(200);
+    expect(res.headers()["cache-control"], asset).toBe("public, max-age=31536000, immutable");
+  }
+  // A name that is not the build's is not cached.
+  expect((await request.get("/pkg/gatehouse.wasm")).headers()["cache-control"]).toBeUndefined();
+  // Signed out and signed in, every page is rendered for its request.
+  for (const path of ["/", "/login", "/signup"]) {
+    expect((await request.get(path)).headers()["cache-control"], path).toBe("no-store");
+  }
+  await signUp(page, testInfo);
+  for (const path of ["/", "/profile", "/sessions"]) {
+    expect((await page.request.get(path)).headers()["cache-control"], path).toBe("no-store");
   }
 });

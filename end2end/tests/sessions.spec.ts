@@ -1,21 +1,30 @@
 import { expect, request, test } from "@playwright/test";
-import { me, otherDevice, PASSWORD, signUp, visit } from "./helpers";
+import { expectSameDocument, markDocument, me, otherDevice, PASSWORD, signUp, visit } from "./helpers";
 
 test("the sessions page lists each device and revokes one", async ({ page, baseURL }, testInfo) => {
   const email = await signUp(page, testInfo);
   const firefox = await otherDevice(baseURL!, email);
+  const curl = await otherDevice(baseURL!, email, "curl/8.0");
   await visit(page, "/sessions", testInfo);
   const sessions = page.getByTestId("session");
-  await expect(sessions).toHaveCount(2);
+  await expect(sessions).toHaveCount(3);
   await expect(page.getByTestId("this-device")).toHaveCount(1);
   const other = sessions.filter({ hasText: "Firefox on Linux" });
   await expect(other).toContainText("127.0.0.1");
   await expect(other.locator("time").first()).toHaveText("just now");
+  // The button posts to revoke_session (its formaction) with its own
+  // name and value: the form's own action would end both other sessions.
+  await markDocument(page);
   await other.getByRole("button", { name: "Revoke" }).click();
-  await expect(sessions).toHaveCount(1);
+  await expect(page.getByTestId("flash")).toHaveText("That session has ended.");
+  await expect(sessions).toHaveCount(2);
+  await expect(sessions.filter({ hasText: "Firefox on Linux" })).toHaveCount(0);
   await expect(sessions.first()).toContainText("This device");
   expect(await me(firefox)).toBe(401);
+  expect(await me(curl)).toBe(200);
+  await expectSameDocument(page, testInfo);
   await firefox.dispose();
+  await curl.dispose();
 });
 
 test("log out everywhere else ends every other session", async ({ page, baseURL }, testInfo) => {
@@ -24,6 +33,7 @@ test("log out everywhere else ends every other session", async ({ page, baseURL 
   await visit(page, "/sessions", testInfo);
   await expect(page.getByTestId("session")).toHaveCount(3);
   await page.getByRole("button", { name: "Log out everywhere else" }).click();
+  await expect(page.getByTestId("flash")).toHaveText("Every other session has been signed out.");
   await expect(page.getByTestId("session")).toHaveCount(1);
   for (const device of devices) {
     expect(await me(device)).toBe(401);
@@ -64,6 +74,7 @@ test("changing the password signs out the others; deleting the account signs out
   await page.getByLabel("Your password").fill(newPassword);
   await page.getByRole("button", { name: "Delete my account" }).click();
   await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByTestId("flash")).toHaveText("Your account has been deleted.");
   await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
   await page.goto("/profile");
   await expect(page).toHaveURL(/\/login\?next=%2Fprofile$/);

@@ -118,6 +118,23 @@ async fn main() -> Result<()> {
     for backend in backends {
         run_backend(&settings, backend).await?;
     }
+    phone_load(&settings)?;
+    Ok(())
+}
+
+/// `/login` on an emulated phone and mobile network, through Chromium
+/// (`end2end/bench/phone-load.mjs`, which prints its own table).
+fn phone_load(settings: &Settings) -> Result<()> {
+    let server = start_server(settings, tempfile::tempdir()?, &[])?;
+    let status = Command::new("node")
+        .arg("end2end/bench/phone-load.mjs")
+        .arg(&server.base)
+        .status()
+        .context("running node end2end/bench/phone-load.mjs")?;
+    if !status.success() {
+        bail!("the phone-load measurement failed");
+    }
+    println!();
     Ok(())
 }
 
@@ -144,18 +161,24 @@ fn print_sizes(site_root: &Path) -> Result<()> {
         // The release build precompresses; the server sends the .br copy
         // to browsers that accept it.
         let brotli = std::fs::metadata(format!("{}.br", file.display()))
-            .map_or_else(|_| "not precompressed".to_owned(), |m| kb(m.len()));
-        println!("| {name} | {} | {} | {brotli} |", kb(raw), kb(gz));
+            .ok()
+            .map(|m| m.len());
+        let served = brotli.map_or_else(|| "not precompressed".to_owned(), kb);
+        println!("| {name} | {} | {} | {served} |", kb(raw), kb(gz));
         if name.ends_with(".wasm") {
-            wasm_gz = Some(gz);
+            wasm_gz = Some((gz, brotli));
         }
     }
-    if let Some(gz) = wasm_gz {
-        let ok = if gz <= 150_000 { "met" } else { "MISSED" };
+    if let Some((gz, brotli)) = wasm_gz {
+        let met = |ok: bool| if ok { "met" } else { "MISSED" };
         println!(
-            "\nTarget: release WASM at most 150 kB gzipped: {} ({ok})",
-            kb(gz)
+            "\nTarget: release WASM at most 100 kB gzipped: {} ({}); at most 80 kB as served: {} ({})",
+            kb(gz),
+            met(gz <= 100_000),
+            brotli.map_or_else(|| "not precompressed".to_owned(), kb),
+            met(brotli.is_some_and(|b| b <= 80_000)),
         );
+        println!("(the test command fails a bundle over 150 kB gzipped)");
     }
     println!();
     Ok(())
@@ -301,6 +324,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
     let workloads = [
         Workload::get("/healthz", "", "*/*"),
         me.clone(),
+        Workload::get("/login", "", "text/html"),
         Workload::get("/profile", &cookie, "text/html"),
         Workload::login(),
     ];
@@ -679,9 +703,9 @@ fn print_table(settings: &Settings, backend: Backend, rows: &[(String, Run)], wr
         check(me_ratio >= 0.40)
     );
     println!(
-        "- /profile at least 25 % of /healthz: {:.0} % ({})",
+        "- /profile at least 15 % of /healthz: {:.0} % ({})",
         100.0 * profile_ratio,
-        check(profile_ratio >= 0.25)
+        check(profile_ratio >= 0.15)
     );
     println!(
         "- /api/me keeps half its requests/s in a login storm: {:.0} % ({})",

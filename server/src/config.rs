@@ -112,6 +112,37 @@ fn var(name: &str) -> Option<String> {
     env::var(name).ok().filter(|v| !v.trim().is_empty())
 }
 
+/// Whether the site's assets have fingerprinted names. A release build
+/// writes their hashes to `hash.txt` beside the server binary (cargo-leptos'
+/// `hash-files`), and Leptos reads them from there: with that file present
+/// the names are hashed, unless `LEPTOS_HASH_FILES` says otherwise. Asked
+/// for without the file, every page would fail, so the server refuses to
+/// start.
+fn hashed_assets(leptos: &LeptosOptions) -> Result<bool, ConfigError> {
+    let beside_binary = env::current_exe()
+        .ok()
+        .and_then(|exe| Some(exe.parent()?.join(leptos.hash_file.as_ref())));
+    let present = beside_binary.as_ref().is_some_and(|path| path.is_file());
+    match var("LEPTOS_HASH_FILES").as_deref().map(str::trim) {
+        None => Ok(present),
+        Some("false") => Ok(false),
+        Some("true") if present => Ok(true),
+        Some("true") => Err(ConfigError::Invalid {
+            name: "LEPTOS_HASH_FILES",
+            expected: "`false`, or `true` with the build's hash file beside the server binary",
+            value: format!(
+                "true, and {} does not exist",
+                beside_binary.map_or_else(|| leptos.hash_file.to_string(), |p| p.display().to_string())
+            ),
+        }),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "LEPTOS_HASH_FILES",
+            expected: "`true` or `false`",
+            value: other.to_owned(),
+        }),
+    }
+}
+
 /// A whole number of seconds (or count) of at least 1.
 fn positive(name: &'static str, default: i64) -> Result<i64, ConfigError> {
     match var(name) {
@@ -136,6 +167,7 @@ impl Config {
         if leptos.output_name.is_empty() {
             leptos.output_name = "gatehouse".into();
         }
+        leptos.hash_files = hashed_assets(&leptos)?;
         let app_env = match var("APP_ENV").as_deref().map(str::trim) {
             None | Some("development") => AppEnv::Development,
             Some("production") => AppEnv::Production,

@@ -4,7 +4,13 @@
 
 use app::domain::Flash;
 use app::error::ApiError;
-use app::ssr::session::{Lifetimes, RequestAuth};
+use app::ssr::{
+    flash::{self, FormState},
+    session::{Lifetimes, RequestAuth},
+    AppState,
+};
+use std::sync::Arc;
+use tower_cookies::Cookies;
 use axum::{
     body::{to_bytes, Body},
     extract::Request,
@@ -16,16 +22,42 @@ use tower_sessions::Session;
 
 /// Server functions answer every error with 500; the error's own `code`
 /// says what it really is (401, 409, 422…), so put that on the wire.
-/// Forms posted without JavaScript get a redirect instead and are left as
-/// they are.
-pub async fn api_status(req: Request, next: Next) -> Response {
+///
+/// A form post (the browser asks for HTML) is answered with a redirect back
+/// to its page, and server_fn would put the error in that URL (`?__err=`),
+/// email and all, where it lands in history and access logs. It goes in a
+/// signed, short-lived cookie instead (`app::ssr::flash`), for the page to
+/// show beside its field.
+pub async fn api_status(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
     let is_api = req.uri().path().starts_with("/api/");
-    let mut res = next.run(req).await;
     if !is_api {
-        return res;
+        return next.run(req).await;
     }
+    let form = accepts_html(req.headers().get(header::ACCEPT))
+        .then(|| (req.uri().path().to_owned(), req.extensions().get::<Cookies>().cloned()));
+    let mut res = next.run(req).await;
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    if let Some((path, Some(jar))) = form {
+        let location = res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok());
+        if let Some(clean) = location.and_then(without_error_info) {
+            let (mut parts, body) = res.into_parts();
+            let bytes = to_bytes(body, crate::MAX_BODY_BYTES).await.unwrap_or_default();
+            if let Ok(error) = serde_json::from_slice::<ApiError>(&bytes) {
+                let form = FormState { path, error };
+                flash::keep_form(&jar, &state.cookie_key, &form, state.secure_cookies);
+            }
+            if let Ok(clean) = HeaderValue::from_str(&clean) {
+                parts.headers.insert(header::LOCATION, clean);
+            }
+            return Response::from_parts(parts, Body::empty());
+        }
+        return res;
+    }
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
     }
@@ -43,6 +75,70 @@ pub async fn api_status(req: Request, next: Next) -> Response {
         }
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// A redirect target without the error server_fn added to it (`__err`,
+/// `__path`); `None` when it carries none.
+fn without_error_info(location: &str) -> Option<String> {
+    let (base, query) = location.split_once('?')?;
+    let is_error_info = |key: &str| key == "__err" || key == "__path";
+    let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    if !pairs.iter().any(|(key, _)| is_error_info(key)) {
+        return None;
+    }
+    let kept: String = form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(pairs.iter().filter(|(key, _)| !is_error_info(key)))
+        .finish();
+    Some(if kept.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{kept}")
+    })
+}
+
+fn accepts_html(accept: Option<&HeaderValue>) -> bool {
+    accept
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("text/html"))
+}
+
+/// Caching: the release build's assets have their content's hash in their
+/// names (`gatehouse.<hash>.wasm`), so a browser may keep them for good;
+/// unhashed ones (development) are revalidated each time. Pages are never
+/// stored: they are rendered for the one request, signed in or not, and
+/// may carry a message meant to be shown once.
+pub async fn cache_control(
+    axum::extract::State(hashed): axum::extract::State<bool>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let asset = req.uri().path().starts_with("/pkg/");
+    let mut res = next.run(req).await;
+    let value = if asset {
+        if !res.status().is_success() {
+            return res;
+        }
+        if hashed {
+            "public, max-age=31536000, immutable"
+        } else {
+            "no-cache"
+        }
+    } else {
+        let page = res
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"));
+        if !page {
+            return res;
+        }
+        "no-store"
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    res
 }
 
 /// Reads the request body up front, so a body sent in chunks past the limit
@@ -138,10 +234,7 @@ pub async fn session_guard(
 /// short page in words for a browser.
 pub fn error_response(accept: Option<&HeaderValue>, err: ApiError) -> Response {
     let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
-    let wants_html = accept
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|a| a.contains("text/html"));
-    let mut res = if wants_html {
+    let mut res = if accepts_html(accept) {
         let page = format!(
             "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
              <title>Gatehouse</title></head><body><main><h1>Sorry</h1><p>{}</p>\

@@ -1,3 +1,6 @@
+// The app's view types are deep; the release build needs the room.
+#![recursion_limit = "256"]
+
 //! The Gatehouse server: configuration, database, session layer and the
 //! HTTP wiring around the Leptos app. `main.rs` only calls into this, so the
 //! black-box tests can start the real thing on a random port.
@@ -76,6 +79,11 @@ impl Application {
             throttle: throttle.clone(),
             sessions: sessions.clone(),
             secure_cookies: config.app_env == AppEnv::Production,
+            // A key of its own (the secret hashed with a label), so a
+            // form-state cookie's signature can never pass for a session's.
+            cookie_key: Key::from(&Sha512::digest(
+                [b"gatehouse form state\0".as_slice(), secret.as_bytes()].concat(),
+            )),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
@@ -217,6 +225,7 @@ fn router(
         // A browser-session cookie unless "remember me" says otherwise.
         .with_expiry(Expiry::OnSessionEnd);
 
+    let state_for_forms = state.clone();
     let leptos_options = config.leptos.clone();
     let site = SiteOptions(Arc::new(leptos_options.clone()));
     let routes = route_list();
@@ -259,7 +268,11 @@ fn router(
             production,
             http::require_login,
         ))
-        .layer(middleware::from_fn(http::api_status))
+        .layer(middleware::from_fn_with_state(state_for_forms, http::api_status))
+        .layer(middleware::from_fn_with_state(
+            config.leptos.hash_files,
+            http::cache_control,
+        ))
         .layer(middleware::from_fn_with_state(
             lifetimes,
             http::session_guard,

@@ -14,7 +14,7 @@ const PATHS: &[&str] = &[
     "/api/signup",
     "/api/logout",
     "/api/me",
-    "/api/whoami",
+    "/api/sessions",
     "/api/nope",
     "/api/",
     "/",

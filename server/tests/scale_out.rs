@@ -7,29 +7,23 @@ mod common;
 
 use common::{
     fresh_postgres_url, fresh_redis_prefix, redis_url, session_cookie, start_binary, unique_email,
-    PASSWORD,
+    ServerProcess, PASSWORD,
 };
 use reqwest::{header, Client, StatusCode};
 use serde_json::Value;
 
+/// One instance; killed when dropped (before its directory goes).
 struct Instance {
-    child: std::process::Child,
+    _server: ServerProcess,
     base: String,
     _dir: tempfile::TempDir,
 }
 
-impl Drop for Instance {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 fn start(env: &[(&str, &str)]) -> Instance {
     let dir = tempfile::tempdir().unwrap();
-    let (child, base) = start_binary(env, dir.path());
+    let (server, base) = start_binary(env, dir.path());
     Instance {
-        child,
+        _server: server,
         base,
         _dir: dir,
     }

@@ -1,30 +1,27 @@
-use crate::Auth;
+use super::Request;
 use leptos::prelude::*;
-use leptos_router::components::A;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+    let body = match Request::get().viewer {
+        Some(user) => view! {
+            <p>"You are signed in as " <strong data-testid="home-email">{user.email}</strong> "."</p>
+            <p><a href="/profile">"Go to your profile"</a></p>
+        }
+        .into_any(),
+        None => view! {
+            <p>"Sign up for an account, or log in to the one you have."</p>
+            <p class="actions">
+                <a href="/login" class="button">"Log in"</a>
+                <a href="/signup" class="button secondary">"Sign up"</a>
+            </p>
+        }
+        .into_any(),
+    };
     view! {
         <section class="card">
             <h1>"Welcome to Gatehouse"</h1>
-            <Transition fallback=|| ()>
-                {move || Suspend::new(async move {
-                    match auth.user.await {
-                        Ok(Some(user)) => view! {
-                            <p>"You are signed in as " <strong data-testid="home-email">{user.email}</strong> "."</p>
-                            <p><A href="/profile">"Go to your profile"</A></p>
-                        }.into_any(),
-                        _ => view! {
-                            <p>"Sign up for an account, or log in to the one you have."</p>
-                            <p class="actions">
-                                <A href="/login" attr:class="button">"Log in"</A>
-                                <A href="/signup" attr:class="button secondary">"Sign up"</A>
-                            </p>
-                        }.into_any(),
-                    }
-                })}
-            </Transition>
+            {body}
         </section>
     }
 }

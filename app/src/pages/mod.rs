@@ -1,66 +1,153 @@
-//! The pages and the pieces they share.
+//! The pages: server components, rendered on the server only. Their forms
+//! are plain HTML posts to the server functions, which answer with a
+//! redirect to the page to show next (an error or a message for it rides
+//! in a short-lived cookie, see `ssr/flash.rs`). The same path serves a
+//! browser without JavaScript and one with it, where the islands router
+//! makes the post a fetch and patches the page in.
 
 mod auth_forms;
 mod home;
 mod profile;
 mod sessions;
 
-pub use auth_forms::{LoginPage, SignupPage};
-pub use home::HomePage;
-pub use profile::ProfilePage;
-pub use sessions::SessionsPage;
-
-use crate::{domain::Flash, error::ApiError, Auth};
+use crate::{
+    domain::{Field, Flash},
+    error::ApiError,
+    islands::{Navigator, ShowPassword, SubmitButton},
+    ssr::{flash, session::SignedIn},
+};
 use leptos::prelude::*;
-use leptos::server::ServerActionError;
-use leptos_router::{components::A, hooks::use_location};
-use server_fn::{error::ServerFnUrlError, ServerFn};
+use server_fn::ServerFn;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path, SsrMode,
+};
 
-/// The error to show for a form's action: its last result once it has run
-/// in the browser, or the error a form posted without JavaScript was
-/// redirected back with (`?__err=`, meant for this very function).
-pub fn action_error<S>(action: ServerAction<S>) -> Signal<Option<ApiError>>
-where
-    S: ServerFn<Error = ApiError> + Clone + Send + Sync + 'static,
-    S::Output: Clone + Send + Sync + 'static,
-{
-    let from_url = use_context::<ServerActionError>()
-        .filter(|err| err.path() == S::PATH)
-        .map(|err| ServerFnUrlError::<ApiError>::decode_err(err.err()));
-    let value = action.value();
-    Signal::derive(move || match value.get() {
-        Some(result) => result.err(),
-        None => from_url.clone(),
-    })
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <link rel="icon" href="/favicon.ico"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options=options.clone() islands=true islands_router=true/>
+                <HashedStylesheet options id="leptos"/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    provide_context(Request::read());
+    // Every route renders completely on the server before it is sent.
+    view! {
+        <Title text="Gatehouse"/>
+        <Router>
+            <Navigator/>
+            <Header/>
+            <main>
+                <FlashMessage/>
+                <Routes fallback=NotFound>
+                    <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
+                    <Route path=path!("/signup") view=auth_forms::SignupPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login") view=auth_forms::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
+                    <Route path=path!("/sessions") view=sessions::SessionsPage ssr=SsrMode::Async/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}
+
+/// What the page being rendered knows of its request: who is signed in
+/// (as the session guard found it), the path, and what the last redirect
+/// left for it. Read once per render: the flash and the form state are
+/// taken (and their cookies cleared) here.
+#[derive(Clone, Default)]
+pub struct Request {
+    pub viewer: Option<SignedIn>,
+    pub path: String,
+    pub flash: Option<Flash>,
+    pub form: Option<flash::FormState>,
+}
+
+impl Request {
+    fn read() -> Self {
+        use axum::http::request::Parts;
+        let Some((viewer, path)) = with_context::<Parts, _>(|parts| {
+            let viewer = parts
+                .extensions
+                .get::<crate::ssr::session::RequestAuth>()
+                .and_then(|auth| auth.0.clone());
+            (viewer, parts.uri.path().to_owned())
+        }) else {
+            // Outside a request (the route list is worked out at start-up).
+            return Self::default();
+        };
+        Self {
+            viewer,
+            path,
+            flash: flash::take(),
+            form: flash::take_form(),
+        }
+    }
+
+    pub fn get() -> Self {
+        use_context::<Self>().unwrap_or_default()
+    }
+
+    /// The error a post of the form for `path` (a server function's) came
+    /// back with, if that is what brought the browser here.
+    pub fn error_for(&self, path: &str) -> Option<ApiError> {
+        self.form
+            .as_ref()
+            .filter(|form| form.path == path)
+            .map(|form| form.error.clone())
+    }
+}
+
+/// A link in the header, marked when it is the page you are on. The
+/// attribute is always there (`"false"` elsewhere): the islands router
+/// never removes one the new page no longer has.
+fn nav_link(here: &str, href: &'static str, text: &'static str, class: Option<&'static str>) -> impl IntoView {
+    let current = if here == href { "page" } else { "false" };
+    view! { <a href=href class=class aria-current=current>{text}</a> }
 }
 
 /// The app's name and, when signed in, the pages that are yours, the email
-/// and the logout button. The link to the page you are on says so
-/// (`aria-current="page"`, set by `A`).
+/// and the logout button.
 #[component]
-pub fn Header() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn Header() -> impl IntoView {
+    let request = Request::get();
+    let here = request.path.as_str();
+    let links = match request.viewer {
+        Some(user) => view! {
+            {nav_link(here, "/profile", "Profile", None)}
+            {nav_link(here, "/sessions", "Sessions", None)}
+            <span class="who" data-testid="header-email">{user.email}</span>
+            <LogoutButton/>
+        }
+        .into_any(),
+        None => view! {
+            {nav_link(here, "/login", "Log in", None)}
+            {nav_link(here, "/signup", "Sign up", Some("button"))}
+        }
+        .into_any(),
+    };
     view! {
         <header class="site-header">
-            <A href="/" attr:class="brand">"Gatehouse"</A>
-            <nav aria-label="Account">
-                <Transition fallback=|| ()>
-                    {move || Suspend::new(async move {
-                        match auth.user.await {
-                            Ok(Some(user)) => view! {
-                                <A href="/profile">"Profile"</A>
-                                <A href="/sessions">"Sessions"</A>
-                                <span class="who" data-testid="header-email">{user.email}</span>
-                                <LogoutButton/>
-                            }.into_any(),
-                            _ => view! {
-                                <A href="/login">"Log in"</A>
-                                <A href="/signup" attr:class="button">"Sign up"</A>
-                            }.into_any(),
-                        }
-                    })}
-                </Transition>
-            </nav>
+            <a href="/" class="brand">"Gatehouse"</a>
+            <nav aria-label="Account">{links}</nav>
         </header>
     }
 }
@@ -68,94 +155,91 @@ pub fn Header() -> impl IntoView {
 /// A form POST, so it works without JavaScript and can't be triggered by a
 /// link or an image.
 #[component]
-pub fn LogoutButton() -> impl IntoView {
-    let auth = expect_context::<Auth>();
+fn LogoutButton() -> impl IntoView {
     view! {
-        <ActionForm action=auth.logout attr:class="logout">
-            <button type="submit" class="secondary">"Log out"</button>
-        </ActionForm>
+        <form method="post" action=crate::api::Logout::PATH class="logout">
+            <SubmitButton label="Log out" busy="Logging out…" class="secondary"/>
+        </form>
     }
 }
 
-/// The message a redirect left for this page ("You have been logged out"),
-/// shown once. A full page load takes it from its cookie on the server
-/// and hands it to the hydrated page; it goes when the person moves on.
-/// Signed out inside the hydrated app, [`Auth::ended`] says it.
+/// The message a redirect left for this page ("You have been logged
+/// out"), shown once: its cookie is cleared as it is read.
 #[component]
-pub fn FlashMessage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let left = SharedValue::new(|| {
-        #[cfg(feature = "ssr")]
-        let flash: Option<Flash> = crate::ssr::flash::take();
-        #[cfg(not(feature = "ssr"))]
-        let flash: Option<Flash> = None;
-        flash
-    })
-    .into_inner();
-    let pathname = use_location().pathname;
-    let landed_on = pathname.get_untracked();
-    let ended = auth.ended;
-    // Once the person leaves the login page, the logout is old news.
-    Effect::new(move |_| {
-        if pathname.get() != "/login" {
-            ended.set(None);
-        }
-    });
-    let flash = move || {
-        let path = pathname.get();
-        match ended.get() {
-            Some(flash) if path == "/login" => Some(flash),
-            _ => left.filter(|_| path == landed_on),
-        }
-    };
+fn FlashMessage() -> impl IntoView {
+    let flash = Request::get().flash;
     view! {
         <div class="flash" role="status" aria-live="polite">
-            {move || flash().map(|f| view! { <p data-testid="flash">{f.message()}</p> })}
+            {flash.map(|f| view! { <p data-testid="flash">{f.message()}</p> })}
         </div>
     }
 }
 
-/// A form's submit button. While its action runs it is disabled, so the
-/// form can't be sent twice, and it says what it is doing. Without
-/// JavaScript the browser shows its own progress.
+/// A labelled input with its error message beside it. After a failed post
+/// it carries the error (`aria-invalid`, and `autofocus`, which moves focus
+/// there on a page load; the islands router's patch is followed by the same
+/// move, see `browser.rs`) and, for the email, what was typed.
 #[component]
-pub fn SubmitButton(
+fn TextField(
+    id: &'static str,
+    /// The form field's name, when it is not the same as `id`.
+    #[prop(optional)]
+    name: Option<&'static str>,
     label: &'static str,
-    /// What it says while the action runs ("Signing up…").
-    busy: &'static str,
-    #[prop(into)] pending: Signal<bool>,
-    #[prop(optional)] class: Option<&'static str>,
+    #[prop(default = "text")] kind: &'static str,
+    autocomplete: &'static str,
+    field: Field,
+    error: Option<ApiError>,
+    /// What to put back in the field after a failed post.
+    #[prop(optional_no_strip)]
+    value: Option<String>,
 ) -> impl IntoView {
+    let message = error
+        .as_ref()
+        .and_then(|e| e.for_field(field))
+        .map(str::to_owned);
+    let invalid = message.is_some();
+    let error_id = format!("{id}-error");
     view! {
-        <button
-            type="submit"
-            class=class
-            disabled=move || pending.get()
-            aria-busy=move || pending.get().then_some("true")
-        >
-            {move || if pending.get() { busy } else { label }}
-        </button>
+        <div class="field">
+            <label for=id>{label}</label>
+            <div class="input-row">
+                <input
+                    id=id
+                    name=name.unwrap_or(id)
+                    type=kind
+                    autocomplete=autocomplete
+                    value=value
+                    aria-invalid=if invalid { "true" } else { "false" }
+                    autofocus=invalid
+                    aria-describedby=error_id.clone()
+                />
+                {(kind == "password").then(|| view! { <ShowPassword input=id/> })}
+            </div>
+            <p class="field-error" id=error_id aria-live="polite">{message}</p>
+        </div>
     }
 }
 
 /// An error that belongs to the form as a whole, announced to screen readers.
 #[component]
-pub fn FormError(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+fn FormError(error: Option<ApiError>) -> impl IntoView {
+    let message = error.filter(|e| e.field.is_none()).map(|e| e.message);
     view! {
         <div class="form-error" role="alert" aria-live="polite">
-            {move || error.get().filter(|e| e.field.is_none()).map(|e| view! { <p>{e.message}</p> })}
+            {message.map(|m| view! { <p>{m}</p> })}
         </div>
     }
 }
 
 #[component]
-pub fn NotFound() -> impl IntoView {
-    #[cfg(feature = "ssr")]
+fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
     view! {
+        <Title text="Page not found · Gatehouse"/>
         <h1>"Page not found"</h1>
-        <p>"There's nothing at this address. " <A href="/">"Go to the start page"</A></p>
+        <p>"There's nothing at this address. " <a href="/">"Go to the start page"</a></p>
     }
 }

@@ -1,15 +1,16 @@
 //! `/sessions`: where the user is signed in, with a way to end each session
-//! and all the others at once. Every button is a form POST, so it works
-//! without JavaScript too.
+//! and all the others at once. One form: "Log out everywhere else" is its
+//! own action, and each session's button posts its handle to
+//! `revoke_session` (`formaction`), with JavaScript on or off.
 
-use super::{action_error, FormError};
+use super::{FormError, Request};
 use crate::{
     api::{list_sessions, LogoutOthers, RevokeSession, SessionInfo},
-    domain::Flash,
-    Auth,
+    islands::SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
+use server_fn::ServerFn;
 
 /// "2026-11-23T15:04:05Z" as "2026-11-23 15:04 UTC".
 fn readable_time(rfc3339: &str) -> String {
@@ -21,72 +22,39 @@ fn readable_time(rfc3339: &str) -> String {
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
-    let auth = expect_context::<Auth>();
-    let revoke = ServerAction::<RevokeSession>::new();
-    let others = ServerAction::<LogoutOthers>::new();
-    let sessions = Resource::new(
-        move || (revoke.version().get(), others.version().get()),
-        |_| list_sessions(),
-    );
-    // Revoking this very session logs out: the header must show it, and
-    // the login page says so.
-    let revoking_self = RwSignal::new(false);
-    Effect::new(move |first: Option<()>| {
-        revoke.version().track();
-        if first.is_some() {
-            auth.user.refetch();
-            if revoking_self.get_untracked()
-                && matches!(revoke.value().get_untracked(), Some(Ok(())))
-            {
-                auth.ended.set(Some(Flash::LoggedOut));
+    let request = Request::get();
+    let error = request
+        .error_for(RevokeSession::PATH)
+        .or_else(|| request.error_for(LogoutOthers::PATH));
+    let list = Suspend::new(async move {
+        match list_sessions().await {
+            Ok(list) => view! {
+                <ul class="sessions" data-testid="sessions">
+                    <For each=move || list.clone() key=|s| s.id.clone() let:session>
+                        <SessionItem session/>
+                    </For>
+                </ul>
             }
+            .into_any(),
+            Err(err) => view! { <p role="alert">{err.message}</p> }.into_any(),
         }
     });
-    let revoke_error = action_error(revoke);
-    let others_error = action_error(others);
-    let ended = move || {
-        others.value().get().and_then(|r| r.ok()).map(|n| match n {
-            0 => "There were no other sessions to end.".to_owned(),
-            1 => "Ended 1 other session.".to_owned(),
-            n => format!("Ended {n} other sessions."),
-        })
-    };
     view! {
         <Title text="Your sessions · Gatehouse"/>
         <section class="card">
             <h1>"Where you're signed in"</h1>
             <p>"Each session is a browser or device signed in to your account. End any you don't recognise."</p>
-            <FormError error=revoke_error/>
-            <Transition fallback=|| view! { <p>"Loading…"</p> }>
-                {move || Suspend::new(async move {
-                    match sessions.await {
-                        Ok(list) => view! {
-                            <ul class="sessions" data-testid="sessions">
-                                {list.into_iter().map(|s| view! { <SessionItem session=s revoke revoking_self/> }).collect_view()}
-                            </ul>
-                        }.into_any(),
-                        Err(err) => view! { <p role="alert">{err.message}</p> }.into_any(),
-                    }
-                })}
-            </Transition>
-            <ActionForm action=others attr:class="logout-others">
-                <FormError error=others_error/>
-                <button type="submit" class="secondary" disabled=move || others.pending().get()>
-                    "Log out everywhere else"
-                </button>
-            </ActionForm>
-            <p class="notice" role="status">{ended}</p>
+            <form method="post" action=LogoutOthers::PATH class="sessions-form">
+                <FormError error/>
+                <Suspense fallback=|| view! { <p>"Loading…"</p> }>{list}</Suspense>
+                <SubmitButton label="Log out everywhere else" busy="Signing them out…" class="secondary logout-others"/>
+            </form>
         </section>
     }
 }
 
 #[component]
-fn SessionItem(
-    session: SessionInfo,
-    revoke: ServerAction<RevokeSession>,
-    /// Set when a revoke is sent: whether it is this device's session.
-    revoking_self: RwSignal<bool>,
-) -> impl IntoView {
+fn SessionItem(session: SessionInfo) -> impl IntoView {
     let SessionInfo {
         id,
         current,
@@ -102,10 +70,19 @@ fn SessionItem(
     // The others' accessible names say whose session they end, starting
     // with the visible "Revoke" so a person using speech input can say
     // what they see (WCAG 2.5.3).
-    let (text, label) = if current {
-        ("Revoke and log out", None)
+    let button = if current {
+        view! {
+            <SubmitButton label="Revoke and log out" busy="Logging out…" class="secondary"
+                formaction=RevokeSession::PATH name="id" value=id/>
+        }
+        .into_any()
     } else {
-        ("Revoke", Some(format!("Revoke the session on {device}")))
+        view! {
+            <SubmitButton label="Revoke" busy="Revoking…" class="secondary"
+                formaction=RevokeSession::PATH name="id" value=id
+                aria_label=format!("Revoke the session on {device}")/>
+        }
+        .into_any()
     };
     view! {
         <li class="session" class:current=current data-testid="session">
@@ -120,10 +97,7 @@ fn SessionItem(
                 <dt>"Last seen"</dt>
                 <dd><time datetime=last_seen_at.clone() title=readable_time(&last_seen_at)>{last_seen_ago}</time></dd>
             </dl>
-            <ActionForm action=revoke attr:class="revoke" on:submit=move |_| revoking_self.set(current)>
-                <input type="hidden" name="id" value=id/>
-                <button type="submit" class="secondary" aria-label=label>{text}</button>
-            </ActionForm>
+            <div class="revoke">{button}</div>
         </li>
     }
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub sessions: Arc<dyn SessionBackend>,
     /// Production: cookies the app sets itself are `Secure`.
     pub secure_cookies: bool,
+    /// Signs the cookie that carries a failed form's state (`flash.rs`).
+    pub cookie_key: tower_sessions::cookie::Key,
 }
 
 impl AppState {

@@ -16,7 +16,7 @@ pub struct SignedIn {
     /// Kept with the session so `/api/me` and every page need no user
     /// lookup: an email never changes, and deleting an account deletes its
     /// sessions (a feature that changes emails must rewrite or end them).
-    /// Empty in sessions made before it was kept (looked up then).
+    /// Sessions made before it was kept have none and are ended.
     #[serde(default)]
     pub email: String,
     pub created_at: i64,
@@ -190,7 +190,9 @@ pub async fn touch(session: &Session, lifetimes: &Lifetimes) -> Result<Option<Si
         return Ok(None);
     };
     let now = now();
-    if lifetimes.deadline(&auth) <= now {
+    // A session from before the email was kept in it: signing in again
+    // once is simpler than looking the user up on every page.
+    if lifetimes.deadline(&auth) <= now || auth.email.is_empty() {
         log_out(session).await?;
         return Ok(None);
     }

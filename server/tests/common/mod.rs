@@ -373,8 +373,19 @@ async fn redis_sessions(url: &str, prefix: &str) -> Vec<Stored> {
     sessions
 }
 
+/// A server process started by a test. Dropping it kills it, so a test
+/// that fails (panics) half way leaves no server running.
+pub struct ServerProcess(std::process::Child);
+
+impl Drop for ServerProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// Starts the server binary with `env` and returns it with its base URL.
-pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::Child, String) {
+pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (ServerProcess, String) {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -392,8 +403,8 @@ pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (std::proces
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let mut child = cmd.spawn().unwrap();
-    let log = child.stderr.take().unwrap();
+    let mut child = ServerProcess(cmd.spawn().unwrap());
+    let log = child.0.stderr.take().unwrap();
     let mut lines = BufReader::new(log).lines();
     let base = loop {
         let line = lines
