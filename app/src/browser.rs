@@ -13,9 +13,14 @@
 //!   they are put on the form for the moment the router reads it;
 //! - the router only ever adds attributes, so the pages render the ones
 //!   that change with explicit values (`aria-invalid="false"`,
-//!   `aria-current="false"`), and what an island wrote into the page (a
-//!   field's error from the browser's own check) is put back as the server
-//!   rendered it before the next patch, which relies on the two matching.
+//!   `aria-current="false"`), and what this module writes into the page (a
+//!   field's error from the browser's own check, a busy button) is put
+//!   back as the server rendered it before the next patch or after it.
+//!
+//! Every submit button gets its behaviour here, by event delegation, from
+//! what the page says on it: `data-rules` names the [`FormRules`] to check
+//! before anything is sent, `data-busy` what it says while the post is
+//! under way (disabled meanwhile, so a form can't be sent twice).
 
 use crate::domain::FormRules;
 use leptos::prelude::{document, set_timeout, window, window_event_listener_untyped};
@@ -41,9 +46,10 @@ thread_local! {
     static MARKS: RefCell<Vec<Mark>> = const { RefCell::new(Vec::new()) };
 }
 
-/// Installs the navigation hooks, once per page load. `announce` gets the
-/// new page's title after each navigation.
-pub fn install_navigation(announce: impl Fn(String) + Clone + 'static) {
+/// Installs the navigation hooks and the submit buttons' behaviour, once
+/// per page load. `announce` gets the new page's title after each
+/// navigation.
+pub fn install(announce: impl Fn(String) + Clone + 'static) {
     if INSTALLED.replace(true) {
         return;
     }
@@ -98,22 +104,73 @@ pub fn install_navigation(announce: impl Fn(String) + Clone + 'static) {
     // checks wrote, before the next page is patched in.
     let _ = window_event_listener_untyped("popstate", |_| clear_marks());
     listen_capturing("click", |ev: Event| {
-        let on_link = ev
+        let Some(target) = ev
             .dyn_ref::<MouseEvent>()
             .and_then(|ev| ev.target())
             .and_then(|t| t.dyn_into::<Element>().ok())
-            .and_then(|el| el.closest("a[href]").ok().flatten())
-            .is_some();
-        if on_link {
+        else {
+            return;
+        };
+        if target.closest("a[href]").ok().flatten().is_some() {
             clear_marks();
+        }
+        // A click on a submit button comes before the submit event, also
+        // for Enter in a field: cancelling it sends nothing.
+        let button = target
+            .closest("button[type=submit][data-rules]")
+            .ok()
+            .flatten()
+            .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok());
+        if let Some(button) = button {
+            if !precheck(&button) {
+                ev.prevent_default();
+            }
         }
     });
     listen_capturing("submit", |ev: Event| {
         if let Some(ev) = ev.dyn_ref::<SubmitEvent>() {
             clear_marks();
             lend_submitter_to_form(ev);
+            if let Some(button) = ev.submitter().and_then(|b| b.dyn_into().ok()) {
+                set_busy(&button);
+            }
         }
     });
+    // The page the server answered with has been patched in: a button
+    // still there (an error came back) is free again.
+    on_navigated(reset_busy);
+}
+
+/// While its post is under way, a submit button says what it is doing
+/// and is disabled (a second click would send the form again).
+fn set_busy(button: &HtmlButtonElement) {
+    let Some(busy) = button.get_attribute("data-busy") else {
+        return;
+    };
+    let label = button.text_content().unwrap_or_default();
+    let _ = button.set_attribute("data-label", &label);
+    button.set_text_content(Some(&busy));
+    let _ = button.set_attribute("aria-busy", "true");
+    button.set_disabled(true);
+}
+
+fn reset_busy() {
+    // By the label set_busy kept: the patch may already have put the
+    // server's aria-busy="false" back, but never removes an attribute.
+    let Ok(busy) = document().query_selector_all("button[data-label]") else {
+        return;
+    };
+    for i in 0..busy.length() {
+        let Some(button) = busy.item(i).and_then(|b| b.dyn_into::<HtmlButtonElement>().ok()) else {
+            continue;
+        };
+        if let Some(label) = button.get_attribute("data-label") {
+            button.set_text_content(Some(&label));
+        }
+        let _ = button.remove_attribute("data-label");
+        let _ = button.set_attribute("aria-busy", "false");
+        button.set_disabled(false);
+    }
 }
 
 /// The router reads `form.action` and `new FormData(form)`, which leave out
@@ -242,25 +299,21 @@ pub fn on_navigated(f: impl Fn() + 'static) {
     let _ = window_event_listener_untyped(NAVIGATED, move |_| f());
 }
 
-/// Calls `f` when `button`'s form is submitted with `button`.
-pub fn on_own_submit(button: &HtmlButtonElement, f: impl Fn() + 'static) {
-    let Some(form) = button.form() else {
-        return;
-    };
-    let own: JsValue = button.clone().into();
-    let handler = Closure::<dyn Fn(SubmitEvent)>::new(move |ev: SubmitEvent| {
-        if ev.submitter().map(JsValue::from) == Some(own.clone()) {
-            f();
-        }
-    });
-    let _ = form.add_event_listener_with_callback("submit", handler.as_ref().unchecked_ref());
-    handler.forget();
+/// The id of the password input in the same `.input-row` as `slot`.
+pub fn password_beside(slot: &Element) -> Option<String> {
+    let row = slot.closest(".input-row").ok().flatten()?;
+    let input = row.query_selector("input[type=password]").ok().flatten()?;
+    Some(input.id()).filter(|id| !id.is_empty())
 }
 
-/// Calls `f` with the value of the input `id` whenever it changes.
-pub fn on_input(id: &str, f: impl Fn(String) + 'static) {
-    let Some(input) = document()
-        .get_element_by_id(id)
+/// Calls `f` with the value of the new-password field in `hint`'s form
+/// whenever it changes.
+pub fn on_new_password(hint: &Element, f: impl Fn(String) + 'static) {
+    let Some(input) = hint
+        .closest("form")
+        .ok()
+        .flatten()
+        .and_then(|form| form.query_selector("input[autocomplete=new-password]").ok().flatten())
         .and_then(|el| el.dyn_into::<HtmlInputElement>().ok())
     else {
         return;
@@ -286,11 +339,14 @@ struct Mark {
     invalid: Option<String>,
 }
 
-/// Checks `button`'s form with `rules`. A field that breaks one shows its
-/// message beside it and takes focus; then the form must not be sent.
-pub fn precheck(button: &HtmlButtonElement, rules: FormRules) -> bool {
+/// Checks `button`'s form with the rules it names. A field that breaks
+/// one shows its message beside it and takes focus; then the form must
+/// not be sent.
+fn precheck(button: &HtmlButtonElement) -> bool {
     clear_marks();
-    let Some(form) = button.form() else {
+    let rules = button.get_attribute("data-rules");
+    let (Some(form), Some(rules)) = (button.form(), rules.as_deref().and_then(FormRules::from_code))
+    else {
         return true;
     };
     let input = |name: &str| {

@@ -169,7 +169,7 @@ impl fmt::Debug for Password {
 /// The rules a form's fields must meet before it is sent: checked in the
 /// browser (an island, before any request) and again by the server
 /// function, with the same parsers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum FormRules {
     /// An email and a new password.
     Signup,
@@ -180,6 +180,21 @@ pub enum FormRules {
 }
 
 impl FormRules {
+    const ALL: [Self; 3] = [Self::Signup, Self::Login, Self::NewPassword];
+
+    /// How a page names the rules its submit button checks (`data-rules`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Login => "login",
+            Self::NewPassword => "new-password",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|rules| rules.code() == code)
+    }
+
     /// The first rule the form's values break, if any; `value` gives a
     /// field's current value.
     pub fn check(self, value: impl Fn(Field) -> String) -> Result<(), Invalid> {
@@ -386,6 +401,10 @@ mod tests {
         assert_eq!(FormRules::Login.check(values("a@", "x")).unwrap_err().field, Field::Email);
         let err = FormRules::NewPassword.check(values("", "short")).unwrap_err();
         assert_eq!(err.field, Field::NewPassword);
+        for rules in FormRules::ALL {
+            assert_eq!(FormRules::from_code(rules.code()), Some(rules));
+        }
+        assert_eq!(FormRules::from_code("Signup"), None);
     }
 
     #[test]

@@ -1,11 +1,11 @@
 //! Sign-up and log-in forms: plain HTML forms posting to their server
 //! functions, checked first in the browser by their submit button's island.
 
-use super::{FormError, Request, TextField};
+use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
     api::{Login, Signup},
     domain::{Field, FormRules},
-    islands::{PasswordHint, SubmitButton},
+    islands::PasswordHint,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -26,7 +26,7 @@ pub fn SignupPage() -> impl IntoView {
                     field=Field::Email error=error.clone() value=typed_email/>
                 <TextField id="password" label="Password" kind="password" autocomplete="new-password"
                     field=Field::Password error/>
-                <PasswordHint input="password"/>
+                <PasswordHint/>
                 <SubmitButton label="Sign up" busy="Signing up…" rules=FormRules::Signup/>
             </form>
             <p>"Already have an account? " <a href="/login">"Log in"</a></p>

@@ -11,9 +11,9 @@ mod profile;
 mod sessions;
 
 use crate::{
-    domain::{Field, Flash},
+    domain::{Field, Flash, FormRules},
     error::ApiError,
-    islands::{Navigator, ShowPassword, SubmitButton},
+    islands::{Navigator, ShowPassword},
     ssr::{flash, session::SignedIn},
 };
 use leptos::prelude::*;
@@ -214,10 +214,46 @@ fn TextField(
                     autofocus=invalid
                     aria-describedby=error_id.clone()
                 />
-                {(kind == "password").then(|| view! { <ShowPassword input=id/> })}
+                {(kind == "password").then(|| view! { <ShowPassword/> })}
             </div>
             <p class="field-error" id=error_id aria-live="polite">{message}</p>
         </div>
+    }
+}
+
+/// A form's submit button. With JavaScript, the `Navigator` island gives
+/// it its behaviour (`browser.rs`): it checks the form's fields with
+/// `rules` before anything is sent (the rules the server applies), and
+/// while the post is under way it is disabled and says `busy`
+/// ("Signing up…"). Without JavaScript the server checks and the browser
+/// shows its own progress.
+#[component]
+pub fn SubmitButton(
+    label: &'static str,
+    busy: &'static str,
+    #[prop(optional)] rules: Option<FormRules>,
+    #[prop(optional)] class: Option<&'static str>,
+    /// Posts to this server function instead of the form's own.
+    #[prop(optional)]
+    formaction: Option<&'static str>,
+    #[prop(optional)] name: Option<&'static str>,
+    #[prop(optional)] value: Option<String>,
+    #[prop(optional)] aria_label: Option<String>,
+) -> impl IntoView {
+    view! {
+        <button
+            type="submit"
+            class=class
+            formaction=formaction
+            name=name
+            value=value
+            aria-label=aria_label
+            aria-busy="false"
+            data-busy=busy
+            data-rules=rules.map(FormRules::code)
+        >
+            {label}
+        </button>
     }
 }
 

@@ -1,9 +1,9 @@
-use super::{FormError, Request, TextField};
+use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
     api::{ChangePassword, DeleteAccount},
     domain::{Field, FormRules},
     error::ApiError,
-    islands::{PasswordHint, SubmitButton},
+    islands::PasswordHint,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -48,7 +48,7 @@ fn ChangePasswordForm(error: Option<ApiError>) -> impl IntoView {
                     autocomplete="current-password" field=Field::CurrentPassword error=error.clone()/>
                 <TextField id="new_password" label="New password" kind="password"
                     autocomplete="new-password" field=Field::NewPassword error/>
-                <PasswordHint input="new_password"/>
+                <PasswordHint/>
                 <p class="hint">"Changing it signs out every other device."</p>
                 <SubmitButton label="Change password" busy="Changing it…" rules=FormRules::NewPassword/>
             </form>

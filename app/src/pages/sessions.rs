@@ -3,10 +3,9 @@
 //! own action, and each session's button posts its handle to
 //! `revoke_session` (`formaction`), with JavaScript on or off.
 
-use super::{FormError, Request};
+use super::{FormError, Request, SubmitButton};
 use crate::{
     api::{list_sessions, LogoutOthers, RevokeSession, SessionInfo},
-    islands::SubmitButton,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
