@@ -351,6 +351,24 @@ impl Csp {
     }
 }
 
+/// Pages go out compressed to browsers that accept it (brotli or gzip, at
+/// a quick level: a page is rendered for its one request). A page is
+/// about 16 kB, half of it the islands' loader and router inlined in the
+/// head, and compresses to about a third. Assets are compressed once, at
+/// build time (`--precompress`), and JSON answers are small.
+pub fn compress_pages() -> tower_http::compression::CompressionLayer<impl tower_http::compression::Predicate> {
+    use tower_http::compression::{predicate::Predicate as _, CompressionLayer, CompressionLevel, DefaultPredicate};
+    let pages = |_: axum::http::StatusCode, _: axum::http::Version, headers: &axum::http::HeaderMap, _: &axum::http::Extensions| {
+        headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.starts_with("text/html"))
+    };
+    CompressionLayer::new()
+        .quality(CompressionLevel::Precise(4))
+        .compress_when(DefaultPredicate::new().and(pages))
+}
+
 /// Anything that still comes out as a bare 500 (tower-sessions answers one
 /// when the store fails while saving) becomes a 503 with words: the store
 /// or database is what failed.

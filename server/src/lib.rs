@@ -309,6 +309,7 @@ fn router(
         .layer(fixed(header::REFERRER_POLICY, "same-origin"))
         .layer(fixed(header::X_FRAME_OPTIONS, "DENY"))
         .layer(tower::util::option_layer(hsts))
+        .layer(http::compress_pages())
         .layer(middleware::from_fn(http::no_500))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
 }

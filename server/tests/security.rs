@@ -871,3 +871,29 @@ async fn cleanup_deletes_expired_sessions_and_ended_login_windows() {
     assert_eq!(throttle(1).remove_expired(now()).await.unwrap(), 2);
     assert_eq!(counters().await, 0);
 }
+
+/// Pages go out compressed to a browser that accepts it; a client that
+/// asks for nothing gets them as they are, and JSON is never compressed.
+#[tokio::test]
+async fn pages_are_compressed_for_browsers_that_accept_it() {
+    let app = TestApp::spawn().await;
+    let get = |path: &'static str, encoding: Option<&'static str>| {
+        let mut req = app.client.get(app.url(path));
+        if let Some(encoding) = encoding {
+            req = req.header(header::ACCEPT_ENCODING, encoding);
+        }
+        req.send()
+    };
+    let plain = get("/login", None).await.unwrap();
+    assert!(plain.headers().get(header::CONTENT_ENCODING).is_none());
+    let plain_len = plain.bytes().await.unwrap().len();
+    for encoding in ["br", "gzip"] {
+        let res = get("/login", Some(encoding)).await.unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+        assert_eq!(res.headers()[header::CONTENT_ENCODING], encoding);
+        let len = res.bytes().await.unwrap().len();
+        assert!(len * 2 < plain_len, "{encoding}: {len} of {plain_len} bytes");
+    }
+    let json = get("/api/me", Some("br, gzip")).await.unwrap();
+    assert!(json.headers().get(header::CONTENT_ENCODING).is_none());
+}

@@ -5,6 +5,7 @@
 //! browser without JavaScript and one with it, where the islands router
 //! makes the post a fetch and patches the page in.
 
+mod assets;
 mod auth_forms;
 mod home;
 mod profile;
@@ -18,7 +19,7 @@ use crate::{
 };
 use leptos::prelude::*;
 use server_fn::ServerFn;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, MetaTags, Title};
 use leptos_router::{
     components::{Route, Router, Routes},
     path, SsrMode,
@@ -34,8 +35,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <link rel="icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() islands=true islands_router=true/>
-                <HashedStylesheet options id="leptos"/>
+                <assets::HeadAssets options/>
                 <MetaTags/>
             </head>
             <body>
