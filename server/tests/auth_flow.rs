@@ -452,24 +452,25 @@ async fn memory_session_store_keeps_sessions_out_of_the_database() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
 }
 
-/// The `Set-Cookie` for the flash message, if the response sets one.
-fn flash_cookie(res: &reqwest::Response) -> Option<String> {
+/// The `Set-Cookie` for the cookie `name`, if the response sets one.
+fn set_cookie(res: &reqwest::Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
     res.headers()
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gatehouse_flash="))
+        .find(|v| v.starts_with(&prefix))
         .map(str::to_owned)
 }
 
-/// The `Set-Cookie` for a failed form's state, if the response sets one.
+/// The flash message's cookie, if the response sets one.
+fn flash_cookie(res: &reqwest::Response) -> Option<String> {
+    set_cookie(res, "gatehouse_flash")
+}
+
+/// A failed form's state, if the response sets it.
 fn form_cookie(res: &reqwest::Response) -> Option<String> {
-    res.headers()
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with("gatehouse_form="))
-        .map(str::to_owned)
+    set_cookie(res, "gatehouse_form")
 }
 
 /// Messages across redirects: a form posted without JavaScript leaves one
