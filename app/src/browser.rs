@@ -22,7 +22,7 @@
 //! before anything is sent, `data-busy` what it says while the post is
 //! under way (disabled meanwhile, so a form can't be sent twice).
 
-use crate::domain::FormRules;
+use crate::{domain::FormRules, error::ApiError};
 use leptos::prelude::{document, set_timeout, window, window_event_listener_untyped};
 use leptos::wasm_bindgen::{closure::Closure, JsCast, JsValue};
 use std::{cell::RefCell, time::Duration};
@@ -139,6 +139,26 @@ pub fn install(announce: impl Fn(String) + Clone + 'static) {
     // The page the server answered with has been patched in: a button
     // still there (an error came back) is free again.
     on_navigated(reset_busy);
+    // The router's fetch failed (offline, the server unreachable): its
+    // promise is rejected and nothing is patched in. The post's form says
+    // so, and its button is free for another try.
+    let _ = window_event_listener_untyped("unhandledrejection", |_| unreachable());
+}
+
+fn unreachable() {
+    let Ok(busy) = document().query_selector_all("button[data-label]") else {
+        return;
+    };
+    for i in 0..busy.length() {
+        let form = busy
+            .item(i)
+            .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok())
+            .and_then(|b| b.form());
+        if let Some(alert) = form.and_then(|f| f.query_selector(".form-error").ok().flatten()) {
+            mark(&alert, ApiError::UNREACHABLE, None);
+        }
+    }
+    reset_busy();
 }
 
 /// While its post is under way, a submit button says what it is doing
@@ -335,8 +355,23 @@ pub fn set_input_type(id: &str, kind: &str) {
 struct Mark {
     error: Element,
     html: String,
-    input: HtmlInputElement,
-    invalid: Option<String>,
+    /// The field marked `aria-invalid`, and what it said before.
+    input: Option<(HtmlInputElement, Option<String>)>,
+}
+
+/// Shows `message` in `place` until the next navigation starts.
+fn mark(place: &Element, message: &str, input: Option<&HtmlInputElement>) {
+    MARKS.with_borrow_mut(|marks| {
+        marks.push(Mark {
+            html: place.inner_html(),
+            error: place.clone(),
+            input: input.map(|i| (i.clone(), i.get_attribute("aria-invalid"))),
+        })
+    });
+    place.set_text_content(Some(message));
+    if let Some(input) = input {
+        let _ = input.set_attribute("aria-invalid", "true");
+    }
 }
 
 /// Checks `button`'s form with the rules it names. A field that breaks
@@ -366,16 +401,7 @@ fn precheck(button: &HtmlButtonElement) -> bool {
         .get_attribute("aria-describedby")
         .and_then(|id| document().get_element_by_id(&id));
     if let Some(error) = error {
-        MARKS.with_borrow_mut(|marks| {
-            marks.push(Mark {
-                html: error.inner_html(),
-                error: error.clone(),
-                invalid: field.get_attribute("aria-invalid"),
-                input: field.clone(),
-            })
-        });
-        error.set_text_content(Some(invalid.message));
-        let _ = field.set_attribute("aria-invalid", "true");
+        mark(&error, invalid.message, Some(&field));
     }
     let _ = field.focus();
     false
@@ -385,9 +411,10 @@ fn precheck(button: &HtmlButtonElement) -> bool {
 fn clear_marks() {
     for mark in MARKS.take().into_iter().rev() {
         mark.error.set_inner_html(&mark.html);
-        let _ = match mark.invalid {
-            Some(value) => mark.input.set_attribute("aria-invalid", &value),
-            None => mark.input.remove_attribute("aria-invalid"),
+        let _ = match mark.input {
+            Some((input, Some(value))) => input.set_attribute("aria-invalid", &value),
+            Some((input, None)) => input.remove_attribute("aria-invalid"),
+            None => Ok(()),
         };
     }
 }

@@ -66,6 +66,10 @@ pub struct ApiError {
 }
 
 impl ApiError {
+    /// What a person is told when the browser could not reach the server.
+    pub const UNREACHABLE: &'static str =
+        "Could not reach Gatehouse. Check your connection and try again.";
+
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             code,
@@ -191,10 +195,9 @@ impl FromServerFnError for ApiError {
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
                 Self::invalid(None, format!("The request could not be read: {msg}"))
             }
-            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => Self::new(
-                ErrorCode::Network,
-                "Could not reach Gatehouse. Check your connection and try again.",
-            ),
+            ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
+                Self::new(ErrorCode::Network, Self::UNREACHABLE)
+            }
             other => Self::new(ErrorCode::Unavailable, other.to_string()),
         }
     }

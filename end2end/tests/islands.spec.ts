@@ -110,3 +110,18 @@ test("a failed post keeps what the islands show working", async ({ page }, testI
   await page.getByRole("button", { name: "Log in" }).click();
   await expect(page).toHaveURL(/\/profile$/);
 });
+
+test("a post that can't reach the server says so and can be sent again", async ({ page }, testInfo) => {
+  test.skip(!jsEnabled(testInfo), "without JavaScript the browser shows its own error page");
+  await visit(page, "/login", testInfo);
+  await page.route("**/api/login", (route) => route.abort("internetdisconnected"));
+  await page.getByLabel("Email").fill(uniqueEmail(testInfo));
+  await page.getByLabel("Password", { exact: true }).fill("not the password");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toHaveText("Could not reach Gatehouse. Check your connection and try again.");
+  await expect(page.getByRole("button", { name: "Log in" })).toBeEnabled();
+  // Back online, the same form goes through, and the message is gone.
+  await page.unroute("**/api/login");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByRole("alert")).toContainText("don't match an account");
+});
