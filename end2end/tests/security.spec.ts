@@ -115,12 +115,11 @@ test("the WASM bundle is sent compressed to a browser that accepts it", async ({
   }
 });
 
-test("the WASM bundle stays within its size budget", async ({ request }, testInfo) => {
+test("the WASM bundle stays within its size budget", async ({ request }) => {
   // A ceiling, not a target (scripts/bench.sh prints the target): only the
   // islands are compiled to WASM, and a change that pulls the pages or a
   // heavy crate back into the bundle fails here. gzip -9, as the budget is
-  // written.
-  test.skip(testInfo.project.name !== "js", "one check is enough");
+  // written. (Preloaded, it is downloaded with JavaScript off too.)
   const plain = await request.get(await wasmPath(request), { headers: { "accept-encoding": "identity" } });
   const gzipped = gzipSync(await plain.body(), { level: 9 }).length;
   console.log(`release WASM: ${plain.headers()["content-length"]} bytes raw, ${gzipped} gzipped`);
