@@ -39,8 +39,13 @@ export default defineConfig({
   use: { baseURL, trace: "retain-on-failure" },
   projects: [
     { name: "js", use: { ...chromium, javaScriptEnabled: true } },
-    // The README's screenshots are taken once, with JavaScript on.
-    { name: "no-js", use: { ...chromium, javaScriptEnabled: false }, testIgnore: /screenshots\.spec\.ts/ },
+    // The README's screenshots are taken once, with JavaScript on; what
+    // only the islands do is tested with JavaScript on alone.
+    {
+      name: "no-js",
+      use: { ...chromium, javaScriptEnabled: false },
+      testIgnore: [/screenshots\.spec\.ts/, /\.js-only\.spec\.ts/],
+    },
   ],
   webServer: {
     command: serverBin,
