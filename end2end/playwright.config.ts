@@ -59,6 +59,9 @@ export default defineConfig({
       LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? join(root, "target/site"),
       GATEHOUSE_DATA_DIR: dataDir,
+      // Links in mail point where the browser is; without SMTP_URL the mail
+      // stays in the development mailbox, which the mail tests read.
+      APP_BASE_URL: baseURL,
       RUST_LOG: "warn",
     },
   },

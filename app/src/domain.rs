@@ -13,6 +13,8 @@ pub enum Field {
     Password,
     CurrentPassword,
     NewPassword,
+    /// The address to move the account to (changing the email).
+    NewEmail,
 }
 
 impl Field {
@@ -23,6 +25,7 @@ impl Field {
             Self::Password => "password",
             Self::CurrentPassword => "current_password",
             Self::NewPassword => "new_password",
+            Self::NewEmail => "new_email",
         }
     }
 }
@@ -177,10 +180,20 @@ pub enum FormRules {
     Login,
     /// A new password (changing it).
     NewPassword,
+    /// An email alone (asking for a password-reset link).
+    EmailOnly,
+    /// A new email (changing the account's address).
+    NewEmail,
 }
 
 impl FormRules {
-    const ALL: [Self; 3] = [Self::Signup, Self::Login, Self::NewPassword];
+    const ALL: [Self; 5] = [
+        Self::Signup,
+        Self::Login,
+        Self::NewPassword,
+        Self::EmailOnly,
+        Self::NewEmail,
+    ];
 
     /// How a page names the rules its submit button checks (`data-rules`).
     pub fn code(self) -> &'static str {
@@ -188,6 +201,8 @@ impl FormRules {
             Self::Signup => "signup",
             Self::Login => "login",
             Self::NewPassword => "new-password",
+            Self::EmailOnly => "email",
+            Self::NewEmail => "new-email",
         }
     }
 
@@ -203,8 +218,11 @@ impl FormRules {
                 Email::check(&value(Field::Email))?;
                 Password::parse(&value(Field::Password))?;
             }
-            Self::Login => {
+            Self::Login | Self::EmailOnly => {
                 Email::check(&value(Field::Email))?;
+            }
+            Self::NewEmail => {
+                Email::check(&value(Field::NewEmail)).map_err(|e| e.on(Field::NewEmail))?;
             }
             Self::NewPassword => {
                 Password::parse(&value(Field::NewPassword)).map_err(|e| e.on(Field::NewPassword))?;
@@ -237,6 +255,35 @@ impl NextPath {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+}
+
+/// The token in a link a mail carries (password reset, confirmation): 32
+/// random bytes in unpadded base64url, so 43 characters of `A-Z a-z 0-9 - _`.
+/// Anything else is no token, and is refused before the database is asked.
+#[derive(Clone, PartialEq, Eq)]
+pub struct LinkToken(String);
+
+impl LinkToken {
+    pub const LEN: usize = 43;
+
+    pub fn parse(input: &str) -> Option<Self> {
+        let shaped = input.len() == Self::LEN
+            && input
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+        shaped.then(|| Self(input.to_owned()))
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+// A token is a key to an account: never in a log line, not even a debug one.
+impl fmt::Debug for LinkToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("LinkToken(********)")
     }
 }
 
@@ -302,18 +349,38 @@ pub enum Flash {
     SessionRevoked,
     OthersLoggedOut,
     AccountDeleted,
+    ResetLinkSent,
+    PasswordReset,
+    EmailConfirmed,
+    EmailChanged,
+    ConfirmationSent,
+    AlreadyConfirmed,
+    EmailChangeRequested,
 }
 
 impl Flash {
     pub const COOKIE: &'static str = "gatehouse_flash";
-    const ALL: [Self; 6] = [
+    const ALL: [Self; 13] = [
         Self::LoggedOut,
         Self::SessionExpired,
         Self::PasswordChanged,
         Self::SessionRevoked,
         Self::OthersLoggedOut,
         Self::AccountDeleted,
+        Self::ResetLinkSent,
+        Self::PasswordReset,
+        Self::EmailConfirmed,
+        Self::EmailChanged,
+        Self::ConfirmationSent,
+        Self::AlreadyConfirmed,
+        Self::EmailChangeRequested,
     ];
+
+    /// What `/reset-password` says whatever was typed: the same words
+    /// whether or not an account has that address.
+    pub const RESET_LINK_SENT: &'static str =
+        "If an account exists for that address, a link is on its way. \
+         Check your inbox, and your spam folder if it doesn't arrive.";
 
     pub fn message(self) -> &'static str {
         match self {
@@ -323,6 +390,21 @@ impl Flash {
             Self::SessionRevoked => "That session has ended.",
             Self::OthersLoggedOut => "Every other session has been signed out.",
             Self::AccountDeleted => "Your account has been deleted.",
+            Self::ResetLinkSent => Self::RESET_LINK_SENT,
+            Self::PasswordReset => {
+                "Your password has been reset and every device was signed out. \
+                 Log in with your new password."
+            }
+            Self::EmailConfirmed => "Thank you: your email address is confirmed.",
+            Self::EmailChanged => {
+                "Your email address has been changed. Use the new one to log in."
+            }
+            Self::ConfirmationSent => "A new confirmation link is on its way to your inbox.",
+            Self::AlreadyConfirmed => "Your email address is already confirmed.",
+            Self::EmailChangeRequested => {
+                "Check the new address's inbox for a link to confirm the change. \
+                 Until you use it, your email stays as it is."
+            }
         }
     }
 
@@ -335,6 +417,13 @@ impl Flash {
             Self::SessionRevoked => "session_revoked",
             Self::OthersLoggedOut => "others_logged_out",
             Self::AccountDeleted => "account_deleted",
+            Self::ResetLinkSent => "reset_link_sent",
+            Self::PasswordReset => "password_reset",
+            Self::EmailConfirmed => "email_confirmed",
+            Self::EmailChanged => "email_changed",
+            Self::ConfirmationSent => "confirmation_sent",
+            Self::AlreadyConfirmed => "already_confirmed",
+            Self::EmailChangeRequested => "email_change_requested",
         }
     }
 

@@ -15,6 +15,9 @@ use server_fn::{
 pub enum ErrorCode {
     /// 422: a field broke a rule, or the request could not be read.
     Invalid,
+    /// 400: a link's token that is unknown, used, expired or replaced
+    /// (one answer for all).
+    InvalidToken,
     /// 409
     EmailTaken,
     /// 401, the same whether or not the email exists.
@@ -37,6 +40,7 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::Invalid => 422,
+            Self::InvalidToken => 400,
             Self::EmailTaken => 409,
             Self::BadCredentials | Self::Unauthorized => 401,
             Self::Forbidden => 403,
@@ -93,6 +97,27 @@ impl ApiError {
             ..Self::new(
                 ErrorCode::EmailTaken,
                 "An account with this email already exists. Log in instead?",
+            )
+        }
+    }
+
+    /// The same answer for every link that does not work, so it tells
+    /// nothing about why.
+    pub fn invalid_token() -> Self {
+        Self::new(
+            ErrorCode::InvalidToken,
+            "This link doesn't work: it is unknown, has been used, has expired, \
+             or a newer one was sent. Ask for a new one.",
+        )
+    }
+
+    /// A change of email to an address another account has.
+    pub fn new_email_taken() -> Self {
+        Self {
+            field: Some(Field::NewEmail),
+            ..Self::new(
+                ErrorCode::EmailTaken,
+                "Another account already uses that address.",
             )
         }
     }

@@ -44,7 +44,7 @@ for (const colorScheme of ["light", "dark"] as const) {
   test.describe(`${colorScheme} scheme`, () => {
     test("signed-out pages pass axe", async ({ browser }, testInfo) => {
       const page = await pageFor(browser, testInfo, colorScheme);
-      for (const path of ["/", "/login", "/signup", "/no-such-page"]) {
+      for (const path of ["/", "/login", "/signup", "/no-such-page", "/reset-password", `/reset-password/${"x".repeat(43)}`]) {
         await expectAccessible(page, path, testInfo, colorScheme);
       }
     });
@@ -52,7 +52,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     test("signed-in pages pass axe", async ({ browser }, testInfo) => {
       const page = await pageFor(browser, testInfo, colorScheme);
       await signUp(page, testInfo);
-      for (const path of ["/", "/profile", "/sessions"]) {
+      for (const path of ["/", "/profile", "/sessions", "/dev/mailbox"]) {
         await expectAccessible(page, path, testInfo, colorScheme);
       }
     });

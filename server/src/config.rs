@@ -1,6 +1,6 @@
 //! Configuration from the environment (see the table in the README).
 
-use app::ssr::{session::Lifetimes, throttle::Limits};
+use app::ssr::{mail::smtp::SmtpSettings, session::Lifetimes, throttle::Limits};
 use base64::Engine as _;
 use leptos::config::{get_configuration, LeptosOptions};
 use std::{env, fmt, path::PathBuf};
@@ -83,6 +83,42 @@ pub struct Config {
     pub login_limits: Limits,
     /// Where development keeps its SQLite file and session secret.
     pub data_dir: PathBuf,
+    /// `APP_BASE_URL` (no trailing slash); `None` in development means
+    /// `http://localhost:<the port listened on>`.
+    pub app_base_url: Option<String>,
+    /// `SMTP_URL`; `None` in development keeps mail in `/dev/mailbox`.
+    pub smtp: Option<SmtpSettings>,
+    /// `MAIL_FROM`, checked to be an address lettre accepts.
+    pub mail_from: String,
+    pub reset_ttl_secs: i64,
+    pub confirm_ttl_secs: i64,
+    /// The longest wait between two attempts at one mail (5 minutes; the
+    /// tests shorten it).
+    pub mail_retry_max_secs: i64,
+}
+
+/// The default sender.
+pub const DEFAULT_MAIL_FROM: &str = "Gatehouse <no-reply@localhost>";
+
+/// `APP_BASE_URL`: `http(s)://host[:port]`, an origin without a path.
+fn base_url(value: String) -> Result<String, ConfigError> {
+    let trimmed = value.trim().trim_end_matches('/');
+    let ok = url::Url::parse(trimmed).ok().is_some_and(|u| {
+        matches!(u.scheme(), "http" | "https")
+            && u.host_str().is_some_and(|h| !h.is_empty())
+            && u.path() == "/"
+            && u.query().is_none()
+            && u.username().is_empty()
+    });
+    if ok {
+        Ok(trimmed.to_owned())
+    } else {
+        Err(ConfigError::Invalid {
+            name: "APP_BASE_URL",
+            expected: "the public origin, like `https://auth.example.com` (no path)",
+            value,
+        })
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +142,13 @@ pub enum ConfigError {
     BadSecret,
     #[error("could not read the Leptos configuration: {0}")]
     Leptos(String),
+    #[error(
+        "{0} is not set. In production Gatehouse sends mail (password resets, confirmations) \
+         with links that must point at your public address: set APP_BASE_URL to it (for \
+         example https://auth.example.com) and SMTP_URL to your mail server (for example \
+         smtp://user:password@mail.example.com:587)"
+    )]
+    MissingInProduction(&'static str),
 }
 
 fn var(name: &str) -> Option<String> {
@@ -224,7 +267,38 @@ impl Config {
             max_failures: positive("LOGIN_MAX_FAILURES", Limits::default().max_failures)?,
             window_secs: positive("LOGIN_WINDOW_SECS", Limits::default().window_secs)?,
         };
+        let app_base_url = var("APP_BASE_URL").map(base_url).transpose()?;
+        let smtp = match var("SMTP_URL") {
+            None => None,
+            Some(text) => Some(SmtpSettings::parse(&text).map_err(|why| ConfigError::Invalid {
+                name: "SMTP_URL",
+                expected: "`smtp://host:port`, `smtp://user:pass@host:587` or `smtps://user:pass@host:465`",
+                value: format!("{} ({why})", redact_password(&text)),
+            })?),
+        };
+        if app_env == AppEnv::Production {
+            if app_base_url.is_none() {
+                return Err(ConfigError::MissingInProduction("APP_BASE_URL"));
+            }
+            if smtp.is_none() {
+                return Err(ConfigError::MissingInProduction("SMTP_URL"));
+            }
+        }
+        let mail_from = var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into());
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError::Invalid {
+                name: "MAIL_FROM",
+                expected: "an address like `Gatehouse <no-reply@example.com>`",
+                value: mail_from,
+            });
+        }
         Ok(Self {
+            app_base_url,
+            smtp,
+            mail_from,
+            reset_ttl_secs: positive("RESET_TOKEN_TTL_SECS", 3_600)?,
+            confirm_ttl_secs: positive("CONFIRM_TOKEN_TTL_SECS", 86_400)?,
+            mail_retry_max_secs: 300,
             leptos,
             database_url,
             session_store,
@@ -264,6 +338,18 @@ impl Config {
     }
 }
 
+/// A URL as it may be shown in an error: without its password.
+fn redact_password(text: &str) -> String {
+    match url::Url::parse(text.trim()) {
+        Ok(mut url) if url.password().is_some() => {
+            let _ = url.set_password(Some("********"));
+            url.to_string()
+        }
+        Ok(_) => text.to_owned(),
+        Err(_) => "(not a URL)".to_owned(),
+    }
+}
+
 /// Writes a file only its owner can read.
 fn write_private(path: &std::path::Path, contents: &str) -> std::io::Result<()> {
     use std::io::Write as _;
@@ -289,6 +375,20 @@ mod tests {
     }
 
     #[test]
+    fn base_urls_are_origins() {
+        assert_eq!(base_url("https://auth.example.com/".into()).unwrap(), "https://auth.example.com");
+        assert_eq!(base_url("http://localhost:3000".into()).unwrap(), "http://localhost:3000");
+        for bad in ["auth.example.com", "ftp://x.test", "https://x.test/app", "https://u@x.test"] {
+            assert!(base_url(bad.into()).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn smtp_passwords_stay_out_of_errors() {
+        assert!(!redact_password("smtp://me:hunter2@mail.test:587").contains("hunter2"));
+    }
+
+    #[test]
     fn development_generates_a_secret_once_and_keeps_it() {
         let dir = tempfile::tempdir().unwrap();
         let config = Config {
@@ -301,6 +401,12 @@ mod tests {
             lifetimes: Lifetimes::default(),
             login_limits: Limits::default(),
             data_dir: dir.path().join("data"),
+            app_base_url: None,
+            smtp: None,
+            mail_from: DEFAULT_MAIL_FROM.into(),
+            reset_ttl_secs: 3_600,
+            confirm_ttl_secs: 86_400,
+            mail_retry_max_secs: 300,
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

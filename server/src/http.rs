@@ -43,20 +43,22 @@ pub async fn api_status(
     res.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     if let Some((path, Some(jar))) = form {
-        let location = res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok());
-        if let Some(clean) = location.and_then(without_error_info) {
-            let (mut parts, body) = res.into_parts();
-            let bytes = to_bytes(body, crate::MAX_BODY_BYTES).await.unwrap_or_default();
-            if let Ok(error) = serde_json::from_slice::<ApiError>(&bytes) {
-                let form = FormState { path, error };
-                flash::keep_form(&jar, &state.cookie_key, &form, state.secure_cookies);
-            }
-            if let Ok(clean) = HeaderValue::from_str(&clean) {
-                parts.headers.insert(header::LOCATION, clean);
-            }
-            return Response::from_parts(parts, Body::empty());
+        let Some(location) = res.headers().get(header::LOCATION).and_then(|l| l.to_str().ok()) else {
+            return res;
+        };
+        let clean = without_error_info(location);
+        let (mut parts, body) = res.into_parts();
+        let bytes = to_bytes(body, crate::MAX_BODY_BYTES).await.unwrap_or_default();
+        // An error, whether server_fn put it in the URL or the function
+        // chose where to send the browser back to (the reset page).
+        if let Ok(error) = serde_json::from_slice::<ApiError>(&bytes) {
+            let form = FormState { path, error };
+            flash::keep_form(&jar, &state.cookie_key, &form, state.secure_cookies);
         }
-        return res;
+        if let Some(clean) = clean.and_then(|c| HeaderValue::from_str(&c).ok()) {
+            parts.headers.insert(header::LOCATION, clean);
+        }
+        return Response::from_parts(parts, Body::empty());
     }
     if res.status() != StatusCode::INTERNAL_SERVER_ERROR {
         return res;
@@ -255,37 +257,78 @@ pub fn error_response(accept: Option<&HeaderValue>, err: ApiError) -> Response {
     res
 }
 
+/// The public origin's `host[:port]` (`APP_BASE_URL`): a proxy may hand
+/// the app another `Host`, and a form from the public origin must pass.
+#[derive(Clone, Debug)]
+pub struct TrustedOrigin(Option<Arc<str>>);
+
+impl TrustedOrigin {
+    pub fn from_base_url(base_url: &str) -> Self {
+        Self(authority(base_url).map(Arc::from))
+    }
+}
+
 /// CSRF defence for every state-changing request: refuse it when the
 /// browser says it came from another site. `Sec-Fetch-Site: cross-site`,
-/// or an `Origin` (or, lacking one, a `Referer`) whose host is not this
-/// one, gets 403 before anything runs. Requests that carry none of these
-/// (scripts, curl) are not from a browser page and pass; the session
-/// cookie's `SameSite=Lax` covers old browsers.
-pub async fn csrf(req: Request, next: Next) -> Response {
+/// or an `Origin` (or, lacking one, a `Referer`) whose host is neither this
+/// one nor `APP_BASE_URL`'s, gets 403 before anything runs. `Origin: null`
+/// (what a browser sends from a `no-referrer` page, like the reset page)
+/// passes only when the browser also says `Sec-Fetch-Site: same-origin`.
+/// Requests that carry none of these (scripts, curl) are not from a
+/// browser page and pass; the session cookie's `SameSite=Lax` covers old
+/// browsers.
+pub async fn csrf(
+    axum::extract::State(trusted): axum::extract::State<TrustedOrigin>,
+    req: Request,
+    next: Next,
+) -> Response {
     if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return next.run(req).await;
     }
-    if is_cross_site(req.headers()) {
+    if is_cross_site(req.headers(), trusted.0.as_deref()) {
         tracing::warn!(path = %req.uri().path(), "refused a cross-site request");
         return error_response(req.headers().get(header::ACCEPT), ApiError::cross_site());
     }
     next.run(req).await
 }
 
-fn is_cross_site(headers: &axum::http::HeaderMap) -> bool {
+fn is_cross_site(headers: &axum::http::HeaderMap, trusted: Option<&str>) -> bool {
     let text = |name| headers.get(name).map(|v| v.to_str().unwrap_or("\u{0}"));
-    if text(HeaderName::from_static("sec-fetch-site")) == Some("cross-site") {
+    let fetch_site = text(HeaderName::from_static("sec-fetch-site"));
+    if fetch_site == Some("cross-site") {
         return true;
     }
+    let origin = text(header::ORIGIN);
+    if origin == Some("null") {
+        return fetch_site != Some("same-origin");
+    }
     let Some(host) = text(header::HOST) else {
-        // HTTP/1.1 always sends Host; without it nothing can be compared.
-        return text(header::ORIGIN).is_some() || text(header::REFERER).is_some();
+        // HTTP/1.1 always sends Host; without it only the public origin
+        // can be compared.
+        let source = origin.or_else(|| text(header::REFERER));
+        return source.is_some_and(|s| authority(s).is_none_or(|a| Some(a) != trusted));
     };
-    let source = text(header::ORIGIN).or_else(|| text(header::REFERER));
+    let source = origin.or_else(|| text(header::REFERER));
     match source {
         None => false,
-        Some(source) => authority(source).is_none_or(|a| !a.eq_ignore_ascii_case(host)),
+        Some(source) => authority(source).is_none_or(|a| {
+            !a.eq_ignore_ascii_case(host) && !trusted.is_some_and(|t| a.eq_ignore_ascii_case(t))
+        }),
     }
+}
+
+/// `Referrer-Policy`: `same-origin` keeps the full Referer on our own form
+/// posts (a form posted without JavaScript is redirected back to it) and
+/// sends nothing to other sites; the pages whose address holds a mailed
+/// link's token send no Referer at all, not even to this site.
+pub async fn referrer_policy(req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    let secret_in_url = path.starts_with("/reset-password/") || path.starts_with("/confirm-email/");
+    let mut res = next.run(req).await;
+    let policy = if secret_in_url { "no-referrer" } else { "same-origin" };
+    res.headers_mut()
+        .insert(header::REFERRER_POLICY, HeaderValue::from_static(policy));
+    res
 }
 
 /// `host[:port]` of an absolute http(s) URL; `None` for `null` or anything
@@ -393,6 +436,30 @@ mod tests {
             map.insert(*name, HeaderValue::from_str(value).unwrap());
         }
         map
+    }
+
+    fn is_cross_site(headers: &HeaderMap) -> bool {
+        super::is_cross_site(headers, Some("public.test"))
+    }
+
+    #[test]
+    fn the_public_origin_and_a_same_origin_null_pass() {
+        assert!(!is_cross_site(&headers(&[
+            ("host", "10.0.0.5:3000"),
+            ("origin", "https://public.test"),
+        ])));
+        assert!(!is_cross_site(&headers(&[
+            ("host", "a.test"),
+            ("origin", "null"),
+            ("sec-fetch-site", "same-origin"),
+        ])));
+        for fetch_site in [None, Some("same-site"), Some("none")] {
+            let mut pairs = vec![("host", "a.test"), ("origin", "null")];
+            if let Some(site) = fetch_site {
+                pairs.push(("sec-fetch-site", site));
+            }
+            assert!(is_cross_site(&headers(&pairs)), "{pairs:?}");
+        }
     }
 
     #[test]

@@ -12,7 +12,15 @@ mod http;
 
 use app::ssr::{
     db::Db,
+    mail::{
+        outbox::Outbox,
+        seal::Sealer,
+        smtp::Transport,
+        worker::{self, Backoff},
+        Mail,
+    },
     passwords::Hasher,
+    recovery::Recovery,
     redis_store::RedisBackend,
     session::now,
     store::{MemoryBackend, SessionBackend, Sessions, SqlBackend},
@@ -55,7 +63,16 @@ pub struct Application {
     router: Router,
     sessions: Arc<dyn SessionBackend>,
     throttle: Throttle,
+    recovery: Recovery,
+    outbox: Outbox,
+    /// `None` without `SMTP_URL`: mail stays in the development mailbox.
+    transport: Option<Transport>,
+    backoff: Backoff,
 }
+
+/// How long a stopping server waits for its mail worker to finish the
+/// mail it is sending (the SMTP timeout is 20 s).
+const WORKER_STOP_WAIT: Duration = Duration::from_secs(25);
 
 impl Application {
     /// Connects and migrates the database, builds the router and binds the
@@ -64,6 +81,37 @@ impl Application {
         let secret = config.resolve_secret()?;
         let Stores { db, sessions } = Stores::open(&config).await?;
         let throttle = Throttle::new(db.clone(), config.login_limits);
+        // Bound first: without APP_BASE_URL, development's links name the
+        // port actually listened on.
+        let listener = TcpListener::bind(config.leptos.site_addr).await?;
+        let base_url = match &config.app_base_url {
+            Some(url) => url.clone(),
+            None => format!("http://localhost:{}", listener.local_addr()?.port()),
+        };
+        let sealer = Arc::new(Sealer::new(secret.as_bytes()));
+        let mail = Arc::new(Mail {
+            base_url: base_url.clone(),
+            sealer: sealer.clone(),
+            dev_mailbox: config.smtp.is_none() && config.app_env == AppEnv::Development,
+            reset_ttl_secs: config.reset_ttl_secs,
+            confirm_ttl_secs: config.confirm_ttl_secs,
+            queued: Arc::new(tokio::sync::Notify::new()),
+        });
+        let transport = match &config.smtp {
+            Some(settings) => {
+                let from = config
+                    .mail_from
+                    .parse()
+                    .map_err(|err| anyhow::anyhow!("MAIL_FROM: {err}"))?;
+                Some(Transport::new(settings, from).map_err(|err| anyhow::anyhow!("SMTP_URL: {err}"))?)
+            }
+            None => {
+                tracing::info!("SMTP_URL is not set: mail stays in the development mailbox at /dev/mailbox");
+                None
+            }
+        };
+        let recovery = Recovery::new(db.clone(), mail.clone(), config.login_limits.window_secs);
+        let outbox = Outbox::new(db.clone(), sealer);
         // Built now rather than on the first sign-up.
         tracing::info!(
             entries = app::ssr::common_passwords::len(),
@@ -84,17 +132,24 @@ impl Application {
             cookie_key: Key::from(&Sha512::digest(
                 [b"gatehouse form state\0".as_slice(), secret.as_bytes()].concat(),
             )),
+            recovery: recovery.clone(),
+            outbox: outbox.clone(),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
-        let router = router(&config, Arc::new(state), key, db, sessions.clone());
-        let listener = TcpListener::bind(config.leptos.site_addr).await?;
+        let router = router(&config, Arc::new(state), key, db, sessions.clone(), &base_url);
         Ok(Self {
             listener,
             router,
             sessions,
             throttle,
+            recovery,
+            outbox,
+            transport,
+            backoff: Backoff {
+                max_secs: config.mail_retry_max_secs,
+            },
         })
     }
 
@@ -103,7 +158,24 @@ impl Application {
     }
 
     pub async fn run(self) -> std::io::Result<()> {
-        let cleanup = tokio::spawn(cleanup(self.sessions, self.throttle));
+        // Background tasks end with the server, also when its future is
+        // dropped rather than shut down (as the tests do to a server).
+        let cleanup = AbortOnDrop(Some(tokio::spawn(cleanup(
+            self.sessions,
+            self.throttle,
+            self.recovery.clone(),
+            self.outbox.clone(),
+        ))));
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let mut mail_worker = AbortOnDrop(self.transport.map(|transport| {
+            tokio::spawn(worker::run(
+                self.outbox,
+                transport,
+                self.recovery.mail().queued.clone(),
+                self.backoff,
+                stopped,
+            ))
+        }));
         let served = axum::serve(
             self.listener,
             self.router
@@ -111,8 +183,27 @@ impl Application {
         )
         .with_graceful_shutdown(shutdown_signal())
         .await;
-        cleanup.abort();
+        drop(cleanup);
+        // A mail being sent is finished, so it is neither lost nor sent
+        // twice; what is still queued waits in the outbox for next time.
+        let _ = stop.send(true);
+        if let Some(worker) = mail_worker.0.take() {
+            if tokio::time::timeout(WORKER_STOP_WAIT, worker).await.is_err() {
+                tracing::warn!("the mail worker did not stop in time");
+            }
+        }
         served
+    }
+}
+
+/// Aborts a background task when dropped.
+struct AbortOnDrop(Option<tokio::task::JoinHandle<()>>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(task) = self.0.take() {
+            task.abort();
+        }
     }
 }
 
@@ -141,7 +232,7 @@ impl Stores {
 
 /// Deletes expired sessions and ended login windows now and then; loads
 /// already ignore them, this only keeps the tables small.
-async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle) {
+async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle, recovery: Recovery, outbox: Outbox) {
     let mut every = tokio::time::interval(CLEANUP_EVERY);
     loop {
         every.tick().await;
@@ -152,6 +243,9 @@ async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle) {
         }
         if let Err(err) = throttle.remove_expired(now()).await {
             tracing::warn!(%err, "could not delete old login counters");
+        }
+        if let Err(err) = recovery.remove_expired(&outbox).await {
+            tracing::warn!(%err, "could not delete expired links and sent mail");
         }
     }
 }
@@ -208,6 +302,7 @@ fn router(
     key: Key,
     db: Db,
     backend: Arc<dyn SessionBackend>,
+    base_url: &str,
 ) -> Router {
     let production = config.app_env == AppEnv::Production;
     let lifetimes = state.lifetimes;
@@ -297,16 +392,16 @@ fn router(
         .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
         .merge(app)
         .layer(middleware::from_fn(http::buffer_body))
-        .layer(middleware::from_fn(http::csrf))
+        .layer(middleware::from_fn_with_state(
+            http::TrustedOrigin::from_base_url(base_url),
+            http::csrf,
+        ))
         .layer(middleware::from_fn_with_state(
             csp,
             http::content_security_policy,
         ))
         .layer(fixed(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-        // `same-origin` keeps the full Referer on our own form posts (a form
-        // posted without JavaScript is redirected back to it) and sends
-        // nothing to other sites.
-        .layer(fixed(header::REFERRER_POLICY, "same-origin"))
+        .layer(middleware::from_fn(http::referrer_policy))
         .layer(fixed(header::X_FRAME_OPTIONS, "DENY"))
         .layer(tower::util::option_layer(hsts))
         .layer(http::compress_pages())

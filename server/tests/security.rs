@@ -314,9 +314,11 @@ async fn cross_site_posts_get_403_and_change_nothing() {
     let cases: Vec<(&str, String)> = vec![
         ("origin", "https://evil.example".into()),
         ("origin", "null".into()),
+        // Another host on the same port. (`localhost` on this port is the
+        // development APP_BASE_URL, which the check accepts.)
         (
             "origin",
-            format!("http://{}", host.replace("127.0.0.1", "localhost")),
+            format!("http://{}", host.replace("127.0.0.1", "127.0.0.2")),
         ),
         ("referer", "https://evil.example/page".into()),
         ("sec-fetch-site", "cross-site".into()),

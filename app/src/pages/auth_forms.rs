@@ -56,6 +56,7 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <SubmitButton label="Log in" busy="Logging in…" rules=FormRules::Login/>
             </form>
+            <p><a href="/reset-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href="/signup">"Create an account"</a></p>
         </section>
     }

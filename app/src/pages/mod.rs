@@ -9,6 +9,7 @@ mod assets;
 mod auth_forms;
 mod home;
 mod profile;
+mod recovery;
 mod sessions;
 
 use crate::{
@@ -63,6 +64,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth_forms::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions") view=sessions::SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password") view=recovery::ResetRequestPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reset-password/:token") view=recovery::ResetPasswordPage ssr=SsrMode::Async/>
+                    <Route path=path!("/confirm-email/:token") view=recovery::ConfirmEmailPage ssr=SsrMode::Async/>
+                    <Route path=path!("/dev/mailbox") view=recovery::MailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
         </Router>

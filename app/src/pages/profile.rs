@@ -1,6 +1,7 @@
 use super::{FormError, Request, SubmitButton, TextField};
+use crate::ssr::AppState;
 use crate::{
-    api::{ChangePassword, DeleteAccount},
+    api::{ChangeEmail, ChangePassword, DeleteAccount, ResendConfirmation},
     domain::{Field, FormRules},
     error::ApiError,
     islands::PasswordHint,
@@ -24,17 +25,65 @@ pub fn ProfilePage() -> impl IntoView {
         }
         .into_any();
     };
+    // Whether the address is confirmed is read from the account: a link
+    // opened in another browser may have confirmed it.
+    let user_id = user.user_id;
+    let confirmed = Suspend::new(async move {
+        let confirmed = match AppState::from_context() {
+            Ok(state) => state.users.email_confirmed(user_id).await.ok().flatten(),
+            Err(_) => None,
+        };
+        match confirmed {
+            Some(true) => view! {
+                <p class="confirmed" data-testid="email-status">"Your email address is confirmed."</p>
+            }
+            .into_any(),
+            Some(false) => view! {
+                <div class="unconfirmed">
+                    <p data-testid="email-status">
+                        "Your email address is not confirmed yet. We sent you a link when you signed up."
+                    </p>
+                    <form method="post" action=ResendConfirmation::PATH>
+                        <SubmitButton label="Send the link again" busy="Sending…" class="secondary"/>
+                    </form>
+                </div>
+            }
+            .into_any(),
+            None => ().into_any(),
+        }
+    });
     view! {
         <Title text="Your profile · Gatehouse"/>
         <section class="card">
             <h1>"Your profile"</h1>
             <p>"Signed in as " <strong data-testid="profile-email">{user.email}</strong></p>
+            <Suspense fallback=|| ()>{confirmed}</Suspense>
             <p><a href="/sessions">"See where you're signed in"</a></p>
         </section>
+        <ChangeEmailForm error=request.error_for(ChangeEmail::PATH)/>
         <ChangePasswordForm error=request.error_for(ChangePassword::PATH)/>
         <DeleteAccountForm error=request.error_for(DeleteAccount::PATH)/>
     }
     .into_any()
+}
+
+#[component]
+fn ChangeEmailForm(error: Option<ApiError>) -> impl IntoView {
+    let typed = error.as_ref().and_then(|e| e.email.clone());
+    view! {
+        <section class="card">
+            <h2>"Change your email address"</h2>
+            <form method="post" action=ChangeEmail::PATH class="auth-form" novalidate>
+                <FormError error=error.clone()/>
+                <TextField id="new_email" label="New email address" kind="email"
+                    autocomplete="email" field=Field::NewEmail error=error.clone() value=typed/>
+                <TextField id="change_email_password" name="password" label="Your password" kind="password"
+                    autocomplete="current-password" field=Field::Password error/>
+                <p class="hint">"We'll mail a link to the new address. Nothing changes until you use it."</p>
+                <SubmitButton label="Change email" busy="Sending the link…" rules=FormRules::NewEmail/>
+            </form>
+        </section>
+    }
 }
 
 #[component]

@@ -4,12 +4,15 @@
 pub mod common_passwords;
 pub mod db;
 pub mod flash;
+pub mod mail;
 pub mod passwords;
+pub mod recovery;
 pub mod redis_store;
 pub mod session;
 pub mod sqlite_reader;
 pub mod store;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 use crate::error::ApiError;
@@ -34,6 +37,10 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Signs the cookie that carries a failed form's state (`flash.rs`).
     pub cookie_key: tower_sessions::cookie::Key,
+    /// Links by mail: confirmation, password reset, change of email.
+    pub recovery: recovery::Recovery,
+    /// The outbox, for the development mailbox.
+    pub outbox: mail::outbox::Outbox,
 }
 
 impl AppState {

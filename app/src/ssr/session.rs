@@ -13,9 +13,9 @@ pub const AUTH: &str = "auth";
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SignedIn {
     pub user_id: i64,
-    /// Kept with the session so `/api/me` and every page need no user
-    /// lookup: an email never changes, and deleting an account deletes its
-    /// sessions (a feature that changes emails must rewrite or end them).
+    /// Kept with the session so pages need no user lookup: a change of
+    /// email rewrites it in the session that confirms it and ends the
+    /// account's others, and deleting an account deletes its sessions.
     /// Sessions made before it was kept have none and are ended.
     #[serde(default)]
     pub email: String,
@@ -165,6 +165,13 @@ pub fn from_data(data: &str) -> Option<SignedIn> {
 /// is deleted from the store at once (after a password change, say).
 pub async fn renew_id(session: &Session) -> Result<(), ApiError> {
     session.cycle_id().await.map_err(store_error)
+}
+
+/// Puts the account's new address in this session (after a change of
+/// email), so pages and `/api/me` show it.
+pub async fn set_email(session: &Session, mut auth: SignedIn, email: &str) -> Result<(), ApiError> {
+    auth.email = email.to_owned();
+    session.insert(AUTH, auth).await.map_err(store_error)
 }
 
 /// Deletes the session from the store and clears the cookie.

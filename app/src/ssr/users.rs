@@ -13,9 +13,11 @@ pub struct UserRow {
     pub id: i64,
     pub email: String,
     pub password_hash: String,
+    /// When the address was confirmed (Unix seconds); `None` until then.
+    pub email_confirmed_at: Option<i64>,
 }
 
-fn db_error(err: sqlx::Error) -> ApiError {
+pub(crate) fn db_error(err: sqlx::Error) -> ApiError {
     tracing::error!(%err, "database error");
     ApiError::unavailable()
 }
@@ -25,31 +27,9 @@ impl Users {
         Self { db }
     }
 
-    /// Inserts a user; `Ok(None)` when the email is already taken.
-    pub async fn create(
-        &self,
-        email: &Email,
-        password_hash: &str,
-    ) -> Result<Option<i64>, ApiError> {
-        let result = on_pool!(&self.db, pool => {
-            sqlx::query_scalar::<_, i64>(
-                "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
-            )
-            .bind(email.as_str())
-            .bind(password_hash)
-            .fetch_one(pool)
-            .await
-        });
-        match result {
-            Ok(id) => Ok(Some(id)),
-            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Ok(None),
-            Err(err) => Err(db_error(err)),
-        }
-    }
-
     pub async fn by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE email = $1")
+            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at FROM users WHERE email = $1")
                 .bind(email.as_str())
                 .fetch_optional(pool)
                 .await
@@ -59,7 +39,7 @@ impl Users {
 
     pub async fn by_id(&self, id: i64) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash FROM users WHERE id = $1")
+            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await
@@ -67,16 +47,17 @@ impl Users {
         .map_err(db_error)
     }
 
-    pub async fn set_password_hash(&self, id: i64, password_hash: &str) -> Result<(), ApiError> {
-        on_pool!(&self.db, pool => {
-            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-                .bind(password_hash)
+    /// Whether the account's address is confirmed; `None` when there is
+    /// no such account.
+    pub async fn email_confirmed(&self, id: i64) -> Result<Option<bool>, ApiError> {
+        let row: Option<(Option<i64>,)> = on_pool!(&self.db, pool => {
+            sqlx::query_as("SELECT email_confirmed_at FROM users WHERE id = $1")
                 .bind(id)
-                .execute(pool)
+                .fetch_optional(pool)
                 .await
-                .map(|_| ())
         })
-        .map_err(db_error)
+        .map_err(db_error)?;
+        Ok(row.map(|(at,)| at.is_some()))
     }
 
     /// Deletes the user; SQL session rows go with it (ON DELETE CASCADE).

@@ -8,6 +8,8 @@
 //! `TEST_REDIS_URL` under a fresh key prefix).
 #![allow(dead_code)]
 
+pub mod smtp;
+
 use app::ssr::db::Db;
 use reqwest::{header, redirect, Client, Response};
 use server::{
@@ -174,6 +176,12 @@ impl TestApp {
         let mut config = Self::config_for(backend, dir.path()).await;
         adjust(&mut config);
         Self::start(backend, config, dir).await
+    }
+
+    /// A second server on the same storage and configuration, as a second
+    /// instance behind a load balancer would be.
+    pub async fn another_instance(&self) -> Self {
+        Self::start(self.backend, self.config.clone(), self.dir.clone()).await
     }
 
     /// Stops this server and starts a new one on the same storage and

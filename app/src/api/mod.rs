@@ -2,6 +2,10 @@
 //! under `/api/`, called by the hydrated client, by plain HTML forms, and by
 //! scripts alike.
 
+mod email;
+
+pub use email::*;
+
 use crate::error::ApiError;
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -18,6 +22,9 @@ use tower_sessions::Session;
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct User {
     pub email: String,
+    pub email_confirmed: bool,
+    /// Whether logging in takes a second step (not offered yet).
+    pub two_factor: bool,
 }
 
 /// A form post's error carries the email as typed, so the page it comes
@@ -25,7 +32,7 @@ pub struct User {
 /// `ssr/flash.rs`). Scripts never get it: their error bodies don't depend
 /// on what was typed. An email too long to be one is not kept.
 #[cfg(feature = "ssr")]
-fn keep_email(err: ApiError, email: &str) -> ApiError {
+pub(crate) fn keep_email(err: ApiError, email: &str) -> ApiError {
     if crate::ssr::is_form_post() && email.len() <= 2 * Email::MAX_LEN {
         err.with_email(email)
     } else {
@@ -41,9 +48,10 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
         common_passwords::refuse_common(&password)?;
         let state = AppState::from_context()?;
         let hash = state.hasher.hash(&password).await?;
+        // The account and its confirmation mail, in one transaction.
         let user_id = state
-            .users
-            .create(&parsed_email, &hash)
+            .recovery
+            .sign_up(&parsed_email, &hash)
             .await?
             .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
@@ -116,16 +124,27 @@ pub async fn logout() -> Result<(), ApiError> {
     Ok(())
 }
 
-/// The API's "who am I": the signed-in user, or 401. The hot path: it
-/// reads what the session guard already decoded, including the email kept
-/// in the session, so it costs no store or database trip.
+/// The API's "who am I": the signed-in user, or 401. Who is signed in, and
+/// their email, come from what the session guard already decoded; whether
+/// the address is confirmed is one indexed read of the users table, since
+/// a link opened in another browser may have confirmed it.
 #[server(prefix = "/api", endpoint = "me", input = server_fn::codec::GetUrl)]
 pub async fn me() -> Result<User, ApiError> {
     let session = session::current().await?;
-    match session::request_auth(&session).await? {
-        Some(auth) => Ok(User { email: auth.email }),
-        None => Err(ApiError::unauthorized()),
-    }
+    let Some(auth) = session::request_auth(&session).await? else {
+        return Err(ApiError::unauthorized());
+    };
+    let state = AppState::from_context()?;
+    let Some(confirmed) = state.users.email_confirmed(auth.user_id).await? else {
+        // The account is gone.
+        session::log_out(&session).await?;
+        return Err(ApiError::unauthorized());
+    };
+    Ok(User {
+        email: auth.email,
+        email_confirmed: confirmed,
+        two_factor: false,
+    })
 }
 
 /// One of the user's live sessions, as `GET /api/sessions` lists it.
@@ -151,15 +170,15 @@ pub struct SessionInfo {
 /// The signed-in caller, or 401. Used by every call that acts on the
 /// account.
 #[cfg(feature = "ssr")]
-struct Caller {
-    state: std::sync::Arc<AppState>,
-    session: Session,
-    user: UserRow,
+pub(crate) struct Caller {
+    pub(crate) state: std::sync::Arc<AppState>,
+    pub(crate) session: Session,
+    pub(crate) user: UserRow,
 }
 
 #[cfg(feature = "ssr")]
 impl Caller {
-    async fn get() -> Result<Self, ApiError> {
+    pub(crate) async fn get() -> Result<Self, ApiError> {
         let state = AppState::from_context()?;
         let session = session::current().await?;
         let Some(user_id) = session::user_id(&session).await? else {
@@ -177,13 +196,13 @@ impl Caller {
     }
 
     /// The store's key for the caller's own session.
-    fn current_hash(&self) -> Option<String> {
+    pub(crate) fn current_hash(&self) -> Option<String> {
         self.session.id().map(|id| store::id_hash(&id))
     }
 
     /// Checks a password typed to confirm a change, under the same throttle
     /// as logins: a stolen session must not become a password oracle.
-    async fn confirm_password(&self, password: &str, field: Field) -> Result<(), ApiError> {
+    pub(crate) async fn confirm_password(&self, password: &str, field: Field) -> Result<(), ApiError> {
         let keys = Keys::new(&self.user.email, &client().ip);
         let throttle = &self.state.throttle;
         throttle.check(&keys, session::now()).await?;
@@ -202,7 +221,7 @@ impl Caller {
         rows.map_err(store_unavailable)
     }
 
-    async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
+    pub(crate) async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
         let sessions = &self.state.sessions;
         let ended = sessions.remove_for_user(self.user.id, except).await;
         ended.map_err(store_unavailable)
@@ -210,7 +229,7 @@ impl Caller {
 }
 
 #[cfg(feature = "ssr")]
-fn store_unavailable(err: store::BackendError) -> ApiError {
+pub(crate) fn store_unavailable(err: store::BackendError) -> ApiError {
     tracing::error!(%err, "session store error");
     ApiError::unavailable()
 }
@@ -305,10 +324,11 @@ pub async fn change_password(
         .confirm_password(&current_password, Field::CurrentPassword)
         .await?;
     let hash = caller.state.hasher.hash(&new_password).await?;
+    // With the notice to the account's address, in one transaction.
     caller
         .state
-        .users
-        .set_password_hash(caller.user.id, &hash)
+        .recovery
+        .change_password(&caller.user, &hash)
         .await?;
     let current = caller.current_hash();
     caller.end_sessions(current.as_deref()).await?;

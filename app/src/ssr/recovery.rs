@@ -1,0 +1,304 @@
+//! What an account does through mail: confirm its address at sign-up,
+//! reset a forgotten password, change its email. Each step that sends mail
+//! makes its change and queues the mail in one transaction
+//! ([`super::mail::outbox::enqueue`]), so a 200 means the mail is stored.
+//! Links are [`tokens`]; the words are [`templates`].
+
+use super::{
+    db::{on_tx, Db, Tx},
+    mail::{outbox::enqueue, templates, Mail, Message},
+    session::now,
+    tokens::{self, Link, Purpose},
+    users::{db_error, UserRow},
+};
+use crate::{
+    domain::{Email, LinkToken},
+    error::ApiError,
+};
+use sha2::{Digest, Sha256};
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct Recovery {
+    db: Db,
+    mail: Arc<Mail>,
+    /// Reset mails per account per window, and the window (seconds):
+    /// `LOGIN_WINDOW_SECS`.
+    pub reset_cap: i64,
+    pub window_secs: i64,
+}
+
+/// What confirming a link did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Confirmed {
+    /// The account's address is confirmed.
+    Address { user_id: i64 },
+    /// The account's address is now `email`.
+    NewAddress { user_id: i64, email: String },
+}
+
+fn is_unique_violation(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+impl Recovery {
+    pub fn new(db: Db, mail: Arc<Mail>, window_secs: i64) -> Self {
+        Self {
+            db,
+            mail,
+            reset_cap: 3,
+            window_secs,
+        }
+    }
+
+    pub fn mail(&self) -> &Mail {
+        &self.mail
+    }
+
+    async fn begin(&self) -> Result<Tx, ApiError> {
+        self.db.begin().await.map_err(db_error)
+    }
+
+    async fn queue(&self, tx: &mut Tx, message: &Message) -> Result<(), ApiError> {
+        enqueue(tx, &self.mail.sealer, message, now()).await.map_err(db_error)
+    }
+
+    /// Commits, then wakes the worker for the mail just stored.
+    async fn commit(&self, tx: Tx) -> Result<(), ApiError> {
+        tx.commit().await.map_err(db_error)?;
+        self.mail.wake();
+        Ok(())
+    }
+
+    /// Creates the account and queues its confirmation link; `Ok(None)`
+    /// when the address is taken (nothing is written then).
+    pub async fn sign_up(&self, email: &Email, password_hash: &str) -> Result<Option<i64>, ApiError> {
+        let mut tx = self.begin().await?;
+        let created: Result<i64, sqlx::Error> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id")
+                .bind(email.as_str())
+                .bind(password_hash)
+                .fetch_one(conn)
+                .await
+        });
+        let user_id = match created {
+            Ok(id) => id,
+            Err(err) if is_unique_violation(&err) => return Ok(None),
+            Err(err) => return Err(db_error(err)),
+        };
+        self.send_confirmation(&mut tx, user_id, email.as_str()).await?;
+        self.commit(tx).await?;
+        Ok(Some(user_id))
+    }
+
+    async fn send_confirmation(&self, tx: &mut Tx, user_id: i64, email: &str) -> Result<(), ApiError> {
+        let ttl = self.mail.confirm_ttl_secs;
+        let token = tokens::issue(tx, user_id, Purpose::Confirm, email, now() + ttl)
+            .await
+            .map_err(db_error)?;
+        let message = templates::confirm_signup(&self.mail.base_url, email, token.expose(), ttl);
+        self.queue(tx, &message).await
+    }
+
+    /// A new confirmation link for a signed-in account; `false` when the
+    /// address is confirmed already (nothing is sent).
+    pub async fn resend_confirmation(&self, user: &UserRow) -> Result<bool, ApiError> {
+        if user.email_confirmed_at.is_some() {
+            return Ok(false);
+        }
+        let mut tx = self.begin().await?;
+        self.send_confirmation(&mut tx, user.id, &user.email).await?;
+        self.commit(tx).await?;
+        Ok(true)
+    }
+
+    /// Queues a reset link for `user` (looked up by the caller), unless it
+    /// had [`Self::reset_cap`] of them this window. Either way one row is
+    /// written, so an address without an account answers in about the same
+    /// time, and the answer is the same.
+    pub async fn request_reset(&self, email: &Email, user: Option<&UserRow>) -> Result<(), ApiError> {
+        let key = hex::encode(Sha256::digest(format!("reset:{email}").as_bytes()));
+        let now = now();
+        let mut tx = self.begin().await?;
+        let sent: i64 = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "SELECT COUNT(*) FROM reset_requests WHERE key = $1 AND at > $2 AND mailed",
+            )
+            .bind(&key)
+            .bind(now - self.window_secs)
+            .fetch_one(conn)
+            .await
+        })
+        .map_err(db_error)?;
+        let mail_to = user.filter(|_| sent < self.reset_cap);
+        on_tx!(&mut tx, conn => {
+            sqlx::query("INSERT INTO reset_requests (key, at, mailed) VALUES ($1, $2, $3)")
+                .bind(&key)
+                .bind(now)
+                .bind(mail_to.is_some())
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(db_error)?;
+        if let Some(user) = mail_to {
+            let ttl = self.mail.reset_ttl_secs;
+            let token = tokens::issue(&mut tx, user.id, Purpose::Reset, &user.email, now + ttl)
+                .await
+                .map_err(db_error)?;
+            let message = templates::password_reset(&self.mail.base_url, &user.email, token.expose(), ttl);
+            self.queue(&mut tx, &message).await?;
+        } else if user.is_some() {
+            tracing::info!("password reset asked for past the per-account cap; no mail sent");
+        }
+        self.commit(tx).await
+    }
+
+    /// What a live link stands for, without using it.
+    pub async fn peek(&self, token: &LinkToken, purposes: &[Purpose]) -> Result<Option<Link>, ApiError> {
+        tokens::peek(&self.db, token, purposes, now()).await.map_err(db_error)
+    }
+
+    /// Sets the new password with a reset link, using the link up; the
+    /// address it was sent to counts as confirmed. Returns the account.
+    /// Ending the account's sessions is the caller's (they live in the
+    /// session store).
+    pub async fn reset_password(&self, token: &LinkToken, password_hash: &str) -> Result<i64, ApiError> {
+        let now = now();
+        let mut tx = self.begin().await?;
+        let link = tokens::redeem(&mut tx, token, &[Purpose::Reset], now)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(ApiError::invalid_token)?;
+        let email: Option<String> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar(
+                "UPDATE users SET password_hash = $1, email_confirmed_at = \
+                   COALESCE(email_confirmed_at, CASE WHEN email = $2 THEN $3 END) \
+                 WHERE id = $4 RETURNING email",
+            )
+            .bind(password_hash)
+            .bind(&link.email)
+            .bind(now)
+            .bind(link.user_id)
+            .fetch_optional(conn)
+            .await
+        })
+        .map_err(db_error)?;
+        let email = email.ok_or_else(ApiError::invalid_token)?;
+        let message = templates::password_reset_done(&self.mail.base_url, &email);
+        self.queue(&mut tx, &message).await?;
+        self.commit(tx).await?;
+        Ok(link.user_id)
+    }
+
+    /// Sets a new password for a signed-in account that typed its current
+    /// one: every reset link of the account stops working, and a notice
+    /// goes to its address.
+    pub async fn change_password(&self, user: &UserRow, password_hash: &str) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        on_tx!(&mut tx, conn => {
+            sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+                .bind(password_hash)
+                .bind(user.id)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(db_error)?;
+        tokens::void(&mut tx, user.id, Purpose::Reset).await.map_err(db_error)?;
+        let message = templates::password_changed(&self.mail.base_url, &user.email);
+        self.queue(&mut tx, &message).await?;
+        self.commit(tx).await
+    }
+
+    /// Sends a link to `new_email` that moves the account there, and a
+    /// notice to the account's address. Nothing else changes yet.
+    pub async fn request_email_change(&self, user: &UserRow, new_email: &Email) -> Result<(), ApiError> {
+        let ttl = self.mail.confirm_ttl_secs;
+        let mut tx = self.begin().await?;
+        let token = tokens::issue(&mut tx, user.id, Purpose::ChangeEmail, new_email.as_str(), now() + ttl)
+            .await
+            .map_err(db_error)?;
+        let base = &self.mail.base_url;
+        let confirm = templates::confirm_change(base, new_email.as_str(), token.expose(), ttl);
+        self.queue(&mut tx, &confirm).await?;
+        let notice = templates::email_change_requested(base, &user.email, new_email.as_str());
+        self.queue(&mut tx, &notice).await?;
+        self.commit(tx).await
+    }
+
+    /// Uses a confirmation link: a sign-up link confirms the address it
+    /// was sent to (if it is still the account's); a change-of-email link
+    /// makes its address the account's, confirmed, and voids the account's
+    /// reset and older confirmation links. 409 when the new address was
+    /// taken meanwhile (nothing changes then).
+    pub async fn confirm(&self, token: &LinkToken) -> Result<Confirmed, ApiError> {
+        let now = now();
+        let mut tx = self.begin().await?;
+        let link = tokens::redeem(&mut tx, token, &[Purpose::Confirm, Purpose::ChangeEmail], now)
+            .await
+            .map_err(db_error)?
+            .ok_or_else(ApiError::invalid_token)?;
+        let confirmed = if link.purpose == Purpose::Confirm {
+            let changed = on_tx!(&mut tx, conn => {
+                sqlx::query(
+                    "UPDATE users SET email_confirmed_at = COALESCE(email_confirmed_at, $1) \
+                     WHERE id = $2 AND email = $3",
+                )
+                .bind(now)
+                .bind(link.user_id)
+                .bind(&link.email)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+            })
+            .map_err(db_error)?;
+            if changed == 0 {
+                // The account has moved to another address since.
+                return Err(ApiError::invalid_token());
+            }
+            Confirmed::Address { user_id: link.user_id }
+        } else {
+            let changed = on_tx!(&mut tx, conn => {
+                sqlx::query("UPDATE users SET email = $1, email_confirmed_at = $2 WHERE id = $3")
+                    .bind(&link.email)
+                    .bind(now)
+                    .bind(link.user_id)
+                    .execute(conn)
+                    .await
+                    .map(|r| r.rows_affected())
+            });
+            match changed {
+                Ok(1) => {}
+                Ok(_) => return Err(ApiError::invalid_token()),
+                Err(err) if is_unique_violation(&err) => return Err(ApiError::new_email_taken()),
+                Err(err) => return Err(db_error(err)),
+            }
+            for purpose in [Purpose::Reset, Purpose::Confirm] {
+                tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
+            }
+            Confirmed::NewAddress {
+                user_id: link.user_id,
+                email: link.email,
+            }
+        };
+        tx.commit().await.map_err(db_error)?;
+        Ok(confirmed)
+    }
+
+    /// Deletes expired links, reset requests older than the window, and
+    /// sent mails older than a week (kept that long for operators).
+    pub async fn remove_expired(&self, outbox: &super::mail::outbox::Outbox) -> Result<(), sqlx::Error> {
+        let now = now();
+        tokens::remove_expired(&self.db, now).await?;
+        super::db::on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM reset_requests WHERE at <= $1")
+                .bind(now - self.window_secs)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })?;
+        outbox.remove_sent(now - 7 * 86_400).await?;
+        Ok(())
+    }
+}
