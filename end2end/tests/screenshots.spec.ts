@@ -72,6 +72,13 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await expect(page.getByRole("alert")).toContainText("don't match an account");
     await shoot(page, `${size}-login-error`);
 
+    await page.goto("/reset-password");
+    await ready();
+    await page.getByLabel("Email").fill("ada@example.com");
+    await page.getByRole("button", { name: "Send the link" }).click();
+    await expect(page.getByTestId("flash")).toContainText("a link is on its way");
+    await shoot(page, `${size}-reset-password`);
+
     await page.goto("/signup");
     await ready();
     await page.getByLabel("Email").fill(`ada.${size}@example.com`);

@@ -7,7 +7,7 @@ mod common;
 
 use app::ssr::mail::smtp::SmtpSettings;
 use common::{
-    session_cookie,
+    session_cookie, start_binary_logged,
     smtp::{Received, SmtpServer},
     unique_email, Backend, TestApp, PASSWORD,
 };
@@ -639,4 +639,78 @@ async fn the_reset_form_posts_from_a_no_referrer_page() {
     assert_eq!(res.status(), StatusCode::FOUND);
     assert_eq!(res.headers()[header::LOCATION], "/login");
     assert_logs_in(&app, &email, NEW_PASSWORD, StatusCode::OK).await;
+}
+
+/// No token, password or mail body reaches a log line, even at debug level,
+/// through a whole reset and a confirmation (and a bad link).
+#[tokio::test]
+async fn no_token_or_password_is_logged() {
+    let smtp = SmtpServer::start().await;
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, base, log) = start_binary_logged(
+        &[("SMTP_URL", &smtp.url()), ("RUST_LOG", "debug")],
+        dir.path(),
+    );
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let post = |path: &str, form: Vec<(&'static str, String)>| {
+        client
+            .post(format!("{base}{path}"))
+            .header(header::ACCEPT, "application/json")
+            .form(&form)
+            .send()
+    };
+    let email = unique_email();
+    let res = post("/api/signup", vec![("email", email.clone()), ("password", PASSWORD.into())]).await.unwrap();
+    assert!(res.status().is_success());
+    let confirm_link = smtp.wait_for(&email, "Confirm").await;
+    let confirm_token = token(&confirm_link.link("http://localhost:").unwrap());
+    let res = post("/api/request_password_reset", vec![("email", email.clone())]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let reset_token = token(&smtp.wait_for(&email, "Reset").await.link("http://localhost:").unwrap());
+    let page = client.get(format!("{base}/reset-password/{reset_token}")).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let res = post("/api/reset_password", vec![("token", "C".repeat(43)), ("new_password", NEW_PASSWORD.into())]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let res = post("/api/reset_password", vec![("token", reset_token.clone()), ("new_password", NEW_PASSWORD.into())]).await.unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = post("/api/confirm_email", vec![("token", confirm_token.clone())]).await.unwrap();
+    assert!(res.status().is_success() || res.status() == StatusCode::BAD_REQUEST);
+    smtp.wait_for(&email, "was reset").await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("mail sent"), "the log was read: {log}");
+    for secret in [&reset_token, &confirm_token, &"C".repeat(43), &PASSWORD.to_owned(), &NEW_PASSWORD.to_owned()] {
+        assert!(!log.contains(secret.as_str()), "{secret} is in the log");
+    }
+    assert!(!log.contains("Choose a new password"), "a mail body is in the log");
+}
+
+/// A wrong password when changing the email counts against the login
+/// throttle: a stolen session is no password oracle.
+#[tokio::test]
+async fn change_email_passwords_are_throttled_like_logins() {
+    let app = TestApp::spawn_with(|c| c.login_limits.max_failures = 2).await;
+    let (_, cookie) = app.signed_up().await;
+    let new_email = unique_email();
+    let change = |password: &'static str| {
+        let (app, new_email, cookie) = (&app, new_email.clone(), cookie.clone());
+        async move {
+            app.post(
+                "/api/change_email",
+                &[("new_email", new_email.as_str()), ("password", password)],
+                Some(&cookie),
+            )
+            .await
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(change("wrong password").await.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = change(PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key(header::RETRY_AFTER));
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM email_tokens WHERE purpose = 'change_email'").await, 0);
 }

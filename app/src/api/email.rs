@@ -77,16 +77,21 @@ pub async fn reset_password(
         Ok(())
     }
     .await;
-    // A form posted from the reset page comes back to it (the page sends
-    // no Referer, see the README): the link still works after a bad
-    // password. The token's shape was checked, so it is safe in a header.
-    if result.is_err() && crate::ssr::is_form_post() {
-        match LinkToken::parse(&token) {
-            Some(token) => leptos_axum::redirect(&format!("/reset-password/{}", token.expose())),
-            None => leptos_axum::redirect("/reset-password/invalid"),
-        }
-    }
+    // The link still works after a bad password.
+    back_to_link_page(&result, "/reset-password", &token);
     result
+}
+
+/// A form posted from a link's page that failed goes back to that page:
+/// those pages send no Referer (see the README), so server_fn can't find
+/// the way back by itself. Only a token-shaped token goes in the header.
+#[cfg(feature = "ssr")]
+fn back_to_link_page<T>(result: &Result<T, ApiError>, page: &str, token: &str) {
+    if result.is_err() && crate::ssr::is_form_post() {
+        let token = LinkToken::parse(token);
+        let last = token.as_ref().map_or("invalid", LinkToken::expose);
+        leptos_axum::redirect(&format!("{page}/{last}"));
+    }
 }
 
 /// Uses a confirmation link: a sign-up link confirms the address, a
@@ -124,12 +129,7 @@ pub async fn confirm_email(token: String) -> Result<(), ApiError> {
         Ok(())
     }
     .await;
-    if result.is_err() && crate::ssr::is_form_post() {
-        match LinkToken::parse(&token) {
-            Some(token) => leptos_axum::redirect(&format!("/confirm-email/{}", token.expose())),
-            None => leptos_axum::redirect("/confirm-email/invalid"),
-        }
-    }
+    back_to_link_page(&result, "/confirm-email", &token);
     result
 }
 

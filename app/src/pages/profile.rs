@@ -77,7 +77,7 @@ fn ChangeEmailForm(error: Option<ApiError>) -> impl IntoView {
                 <FormError error=error.clone()/>
                 <TextField id="new_email" label="New email address" kind="email"
                     autocomplete="email" field=Field::NewEmail error=error.clone() value=typed/>
-                <TextField id="change_email_password" name="password" label="Your password" kind="password"
+                <TextField id="change_email_password" name="password" label="Password (to confirm it's you)" kind="password"
                     autocomplete="current-password" field=Field::Password error/>
                 <p class="hint">"We'll mail a link to the new address. Nothing changes until you use it."</p>
                 <SubmitButton label="Change email" busy="Sending the link…" rules=FormRules::NewEmail/>

@@ -7,8 +7,12 @@ use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
     api::{ConfirmEmail, RequestPasswordReset, ResetPassword},
     domain::{Field, FormRules, LinkToken},
+    error::ApiError,
     islands::PasswordHint,
-    ssr::{tokens::Purpose, AppState},
+    ssr::{
+        tokens::{Link, Purpose},
+        AppState,
+    },
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -53,6 +57,13 @@ fn token_param() -> Option<LinkToken> {
     LinkToken::parse(&token)
 }
 
+/// What the page's link stands for, if it is live and of one of
+/// `purposes`. Reading it uses nothing up.
+async fn live_link(token: &Option<LinkToken>, purposes: &[Purpose]) -> Option<Link> {
+    let state = AppState::from_context().ok()?;
+    state.recovery.peek(token.as_ref()?, purposes).await.ok().flatten()
+}
+
 /// `/reset-password/{token}`: the new password. Served with
 /// `Referrer-Policy: no-referrer`, so the token in its address never leaks
 /// in a Referer.
@@ -61,16 +72,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let error = Request::get().error_for(ResetPassword::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
-        let live = match (&token, AppState::from_context()) {
-            (Some(token), Ok(state)) => state
-                .recovery
-                .peek(token, &[Purpose::Reset])
-                .await
-                .ok()
-                .flatten()
-                .is_some(),
-            _ => false,
-        };
+        let live = live_link(&token, &[Purpose::Reset]).await.is_some();
         match token.filter(|_| live) {
             Some(token) => view! {
                 <p>"Choose a new password. Every device signed in to your account will be signed out."</p>
@@ -103,15 +105,7 @@ pub fn ConfirmEmailPage() -> impl IntoView {
     let error = Request::get().error_for(ConfirmEmail::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
-        let link = match (&token, AppState::from_context()) {
-            (Some(token), Ok(state)) => state
-                .recovery
-                .peek(token, &[Purpose::Confirm, Purpose::ChangeEmail])
-                .await
-                .ok()
-                .flatten(),
-            _ => None,
-        };
+        let link = live_link(&token, &[Purpose::Confirm, Purpose::ChangeEmail]).await;
         match (token, link) {
             (Some(token), Some(link)) => {
                 let what = if link.purpose == Purpose::ChangeEmail {
@@ -123,7 +117,9 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                     <p>{what}</p>
                     <p><strong data-testid="confirm-address">{link.email}</strong></p>
                     <form method="post" action=ConfirmEmail::PATH class="auth-form">
-                        <FormError error/>
+                        // Whatever went wrong belongs to the form as a whole
+                        // (the address taken meanwhile, say).
+                        <FormError error=error.map(|e| ApiError { field: None, ..e })/>
                         <input type="hidden" name="token" value=token.expose().to_owned()/>
                         <SubmitButton label="Confirm" busy="Confirming…"/>
                     </form>
@@ -131,7 +127,6 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                 .into_any()
             }
             _ => view! {
-                <FormError error/>
                 <DeadLink again="Log in to send a new one from your profile" href="/profile"/>
             }
             .into_any(),

@@ -394,6 +394,15 @@ impl Drop for ServerProcess {
 
 /// Starts the server binary with `env` and returns it with its base URL.
 pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (ServerProcess, String) {
+    let (server, base, _) = start_binary_logged(env, dir);
+    (server, base)
+}
+
+/// The same, with everything the server logs from then on.
+pub fn start_binary_logged(
+    env: &[(&str, &str)],
+    dir: &std::path::Path,
+) -> (ServerProcess, String, std::sync::Arc<std::sync::Mutex<String>>) {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
     cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
@@ -424,8 +433,16 @@ pub fn start_binary(env: &[(&str, &str)], dir: &std::path::Path) -> (ServerProce
         }
     };
     // Keep draining its output so it never blocks on a full pipe.
-    std::thread::spawn(move || lines.for_each(drop));
-    (child, base)
+    let log = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let kept = log.clone();
+    std::thread::spawn(move || {
+        for line in lines.map_while(Result::ok) {
+            let mut log = kept.lock().unwrap();
+            log.push_str(&line);
+            log.push('\n');
+        }
+    });
+    (child, base, log)
 }
 
 /// The `name=value` of the session cookie a response sets, if any.

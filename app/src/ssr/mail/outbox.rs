@@ -71,33 +71,24 @@ impl Outbox {
     /// rest after their lock, so no two workers claim one mail; SQLite runs
     /// one write at a time, so its plain UPDATE is just as exclusive.
     pub async fn claim(&self, now: i64, lease_until: i64, limit: i64) -> Result<Vec<Claimed>, sqlx::Error> {
-        const RETURNING: &str = "RETURNING id, recipient, subject, sealed, attempts";
-        let rows: Vec<Row> = match &self.db {
-            Db::Postgres(pool) => {
-                sqlx::query_as(&format!(
-                    "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
-                       SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
-                       AND claimed_until <= $2 ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED) {RETURNING}"
-                ))
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            }
-            Db::Sqlite(pool) => {
-                sqlx::query_as(&format!(
-                    "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
-                       SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
-                       AND claimed_until <= $2 ORDER BY id LIMIT $3) {RETURNING}"
-                ))
-                .bind(lease_until)
-                .bind(now)
-                .bind(limit)
-                .fetch_all(pool)
-                .await?
-            }
+        let lock = match self.db {
+            Db::Postgres(_) => "FOR UPDATE SKIP LOCKED",
+            Db::Sqlite(_) => "",
         };
+        let sql = format!(
+            "UPDATE outbox SET claimed_until = $1, attempts = attempts + 1 WHERE id IN (\
+               SELECT id FROM outbox WHERE sent_at IS NULL AND next_attempt_at <= $2 \
+               AND claimed_until <= $2 ORDER BY id LIMIT $3 {lock}) \
+             RETURNING id, recipient, subject, sealed, attempts"
+        );
+        let rows: Vec<Row> = on_pool!(&self.db, pool => {
+            sqlx::query_as(&sql)
+                .bind(lease_until)
+                .bind(now)
+                .bind(limit)
+                .fetch_all(pool)
+                .await
+        })?;
         let mut claimed: Vec<Claimed> = rows
             .into_iter()
             .map(|(id, to, subject, sealed, attempts)| Claimed {
