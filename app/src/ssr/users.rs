@@ -27,6 +27,30 @@ impl Users {
         Self { db }
     }
 
+    /// Inserts a user; `Ok(None)` when the email is already taken. (Sign-up
+    /// goes through `recovery.rs`, which also queues the confirmation
+    /// mail; this is for operators and tests.)
+    pub async fn create(
+        &self,
+        email: &Email,
+        password_hash: &str,
+    ) -> Result<Option<i64>, ApiError> {
+        let result = on_pool!(&self.db, pool => {
+            sqlx::query_scalar::<_, i64>(
+                "INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id",
+            )
+            .bind(email.as_str())
+            .bind(password_hash)
+            .fetch_one(pool)
+            .await
+        });
+        match result {
+            Ok(id) => Ok(Some(id)),
+            Err(sqlx::Error::Database(err)) if err.is_unique_violation() => Ok(None),
+            Err(err) => Err(db_error(err)),
+        }
+    }
+
     pub async fn by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
             sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at FROM users WHERE email = $1")
