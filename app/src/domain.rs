@@ -432,6 +432,79 @@ impl Flash {
     }
 }
 
+/// What the security log records, by the contract's `type` names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EventKind {
+    Signup,
+    Login,
+    LoginFailed,
+    LoginThrottled,
+    Logout,
+    SessionRevoked,
+    LogoutOthers,
+    PasswordChanged,
+    PasswordReset,
+    EmailChangeRequested,
+    EmailChanged,
+    EmailConfirmed,
+}
+
+impl EventKind {
+    const ALL: [Self; 12] = [
+        Self::Signup,
+        Self::Login,
+        Self::LoginFailed,
+        Self::LoginThrottled,
+        Self::Logout,
+        Self::SessionRevoked,
+        Self::LogoutOthers,
+        Self::PasswordChanged,
+        Self::PasswordReset,
+        Self::EmailChangeRequested,
+        Self::EmailChanged,
+        Self::EmailConfirmed,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Signup => "signup",
+            Self::Login => "login",
+            Self::LoginFailed => "login_failed",
+            Self::LoginThrottled => "login_throttled",
+            Self::Logout => "logout",
+            Self::SessionRevoked => "session_revoked",
+            Self::LogoutOthers => "logout_others",
+            Self::PasswordChanged => "password_changed",
+            Self::PasswordReset => "password_reset",
+            Self::EmailChangeRequested => "email_change_requested",
+            Self::EmailChanged => "email_changed",
+            Self::EmailConfirmed => "email_confirmed",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.code() == code)
+    }
+
+    /// The event in words, for the `/security` page.
+    pub fn words(self) -> &'static str {
+        match self {
+            Self::Signup => "Account created",
+            Self::Login => "Logged in",
+            Self::LoginFailed => "Failed login (wrong password)",
+            Self::LoginThrottled => "Login refused: too many failed attempts",
+            Self::Logout => "Logged out",
+            Self::SessionRevoked => "A session was ended",
+            Self::LogoutOthers => "Every other session was signed out",
+            Self::PasswordChanged => "Password changed",
+            Self::PasswordReset => "Password reset by email",
+            Self::EmailChangeRequested => "Change of email asked for",
+            Self::EmailChanged => "Email address changed",
+            Self::EmailConfirmed => "Email address confirmed",
+        }
+    }
+}
+
 /// How long ago something happened, for people: "just now", "5 minutes
 /// ago", "3 hours ago", "2 days ago". `seconds` is the age; a negative one
 /// (a clock a little ahead) is "just now".

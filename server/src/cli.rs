@@ -3,6 +3,7 @@
 //! ```text
 //! server sessions list EMAIL   the account's live sessions
 //! server sessions end EMAIL    end all of them (a "remote logout")
+//! server audit EMAIL           the account's security log, newest first
 //! ```
 //!
 //! They read the same environment as the server (`DATABASE_URL`,
@@ -16,7 +17,8 @@ use app::{
 };
 use std::{fmt::Write as _, process::ExitCode};
 
-pub const USAGE: &str = "usage: server sessions list EMAIL | server sessions end EMAIL";
+pub const USAGE: &str =
+    "usage: server sessions list EMAIL | server sessions end EMAIL | server audit EMAIL";
 
 /// What the arguments asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -25,6 +27,7 @@ pub enum Command {
     Serve,
     ListSessions(String),
     EndSessions(String),
+    Audit(String),
 }
 
 impl Command {
@@ -32,6 +35,7 @@ impl Command {
     pub fn parse(args: &[String]) -> Result<Self, String> {
         match args {
             [] => Ok(Self::Serve),
+            [group, email] if group == "audit" => Ok(Self::Audit(email.clone())),
             [group, verb, email] if group == "sessions" => match verb.as_str() {
                 "list" => Ok(Self::ListSessions(email.clone())),
                 "end" => Ok(Self::EndSessions(email.clone())),
@@ -58,7 +62,9 @@ pub async fn run(command: Command, config: Config) -> ExitCode {
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
-    let (Command::ListSessions(email) | Command::EndSessions(email)) = &command else {
+    let (Command::ListSessions(email) | Command::EndSessions(email) | Command::Audit(email)) =
+        &command
+    else {
         anyhow::bail!("nothing to do");
     };
     let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
@@ -100,6 +106,23 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                 .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
             writeln!(out, "ended {ended} session(s) for {}", user.email)?;
         }
+        Command::Audit(_) => {
+            let events = app::ssr::audit::SecurityLog::new(stores.db.clone())
+                .for_user(user.id, 1_000)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            writeln!(out, "{} security event(s) for {}, newest first", events.len(), user.email)?;
+            for event in events {
+                writeln!(
+                    out,
+                    "{}  {:<24}  {}  {}",
+                    unix_to_utc(event.at),
+                    event.kind,
+                    if event.ip.is_empty() { "-" } else { &event.ip },
+                    describe_user_agent(&event.user_agent),
+                )?;
+            }
+        }
         Command::Serve => {}
     }
     Ok(out)
@@ -138,6 +161,10 @@ mod tests {
         assert_eq!(
             Command::parse(&args(&["sessions", "end", "a@b.c"])),
             Ok(Command::EndSessions("a@b.c".into()))
+        );
+        assert_eq!(
+            Command::parse(&args(&["audit", "a@b.c"])),
+            Ok(Command::Audit("a@b.c".into()))
         );
         assert!(Command::parse(&args(&["sessions", "drop", "a@b.c"])).is_err());
         assert!(Command::parse(&args(&["sessions"])).is_err());

@@ -95,6 +95,45 @@ pub struct Config {
     /// The longest wait between two attempts at one mail (5 minutes; the
     /// tests shorten it).
     pub mail_retry_max_secs: i64,
+    /// `TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` and
+    /// `X-Forwarded-Proto` are believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// `METRICS_ADDR`: where `/metrics` is served, apart from the app.
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// `LOG_FORMAT=json`: one JSON object per log line.
+    pub log_json: bool,
+}
+
+/// `LOG_FORMAT`: `text` (the default) or `json`. Read on its own too, since
+/// logging starts before the rest of the configuration is read.
+pub fn log_json() -> Result<bool, ConfigError> {
+    match var("LOG_FORMAT").as_deref().map(str::trim) {
+        None | Some("text") => Ok(false),
+        Some("json") => Ok(true),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "LOG_FORMAT",
+            expected: "`text` or `json`",
+            value: other.to_owned(),
+        }),
+    }
+}
+
+/// `TRUSTED_PROXIES`: comma-separated IPs (`10.0.0.5`) or CIDR ranges
+/// (`10.0.0.0/8`, `::1/128`).
+pub fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
+    text.split(',')
+        .map(str::trim)
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            part.parse::<ipnet::IpNet>()
+                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|_| ConfigError::Invalid {
+                    name: "TRUSTED_PROXIES",
+                    expected: "comma-separated IP addresses or CIDR ranges, like `127.0.0.1, 10.0.0.0/8`",
+                    value: text.to_owned(),
+                })
+        })
+        .collect()
 }
 
 /// The default sender.
@@ -292,7 +331,23 @@ impl Config {
                 value: mail_from,
             });
         }
+        let trusted_proxies = match var("TRUSTED_PROXIES") {
+            Some(text) => parse_trusted_proxies(&text)?,
+            None => Vec::new(),
+        };
+        let metrics_addr = match var("METRICS_ADDR") {
+            None => None,
+            Some(text) => Some(text.trim().parse().map_err(|_| ConfigError::Invalid {
+                name: "METRICS_ADDR",
+                expected: "an address and port to listen on, like `127.0.0.1:9100`",
+                value: text,
+            })?),
+        };
+        let log_json = log_json()?;
         Ok(Self {
+            metrics_addr,
+            log_json,
+            trusted_proxies,
             app_base_url,
             smtp,
             mail_from,
@@ -384,6 +439,15 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_ips_or_ranges() {
+        let nets = parse_trusted_proxies("127.0.0.1, 10.0.0.0/8,::1").unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[1].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
+        assert!(parse_trusted_proxies("10.0.0.0/99").is_err());
+        assert!(parse_trusted_proxies("proxy.internal").is_err());
+    }
+
+    #[test]
     fn smtp_passwords_stay_out_of_errors() {
         assert!(!redact_password("smtp://me:hunter2@mail.test:587").contains("hunter2"));
     }
@@ -407,6 +471,9 @@ mod tests {
             reset_ttl_secs: 3_600,
             confirm_ttl_secs: 86_400,
             mail_retry_max_secs: 300,
+            trusted_proxies: Vec::new(),
+            metrics_addr: None,
+            log_json: false,
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

@@ -257,6 +257,69 @@ pub fn error_response(accept: Option<&HeaderValue>, err: ApiError) -> Response {
     res
 }
 
+/// The reverse proxies in front (`TRUSTED_PROXIES`).
+#[derive(Clone, Debug, Default)]
+pub struct TrustedProxies(pub Arc<Vec<ipnet::IpNet>>);
+
+impl TrustedProxies {
+    fn trusts(&self, ip: &std::net::IpAddr) -> bool {
+        self.0.iter().any(|net| net.contains(ip))
+    }
+
+    /// The client's address: the TCP peer, unless the peer is a trusted
+    /// proxy; then the right-most `X-Forwarded-For` address that is not
+    /// itself trusted (the left-most when all are). Each proxy appends the
+    /// address it received from, so only the part of the list written by
+    /// trusted proxies can be believed: what a client wrote itself sits
+    /// further left and is never reached.
+    pub fn client_ip(&self, peer: std::net::IpAddr, headers: &axum::http::HeaderMap) -> std::net::IpAddr {
+        if !self.trusts(&peer) {
+            return peer;
+        }
+        let forwarded: Vec<&str> = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(','))
+            .map(str::trim)
+            .collect();
+        let mut client = peer;
+        for entry in forwarded.iter().rev() {
+            // Something that is no address ends the walk: the hop to its
+            // right (a trusted proxy) is as far as anything can be believed.
+            let Ok(ip) = entry.parse::<std::net::IpAddr>() else {
+                break;
+            };
+            client = ip;
+            if !self.trusts(&ip) {
+                break;
+            }
+        }
+        client
+    }
+}
+
+/// Works out the client's address once per request ([`TrustedProxies::client_ip`])
+/// and leaves it in the request for the throttle, the sessions page and the
+/// security log. (Nothing here needs `X-Forwarded-Proto`: links are built
+/// from `APP_BASE_URL`, and production cookies are always `Secure`.)
+pub async fn client_address(
+    axum::extract::State(proxies): axum::extract::State<TrustedProxies>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    use axum::extract::ConnectInfo;
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<std::net::SocketAddr>>()
+        .map(|ConnectInfo(addr)| addr.ip());
+    if let Some(peer) = peer {
+        let ip = proxies.client_ip(peer, req.headers());
+        req.extensions_mut().insert(app::ssr::ClientIp(ip));
+    }
+    next.run(req).await
+}
+
 /// The public origin's `host[:port]` (`APP_BASE_URL`): a proxy may hand
 /// the app another `Host`, and a form from the public origin must pass.
 #[derive(Clone, Debug)]
@@ -440,6 +503,29 @@ mod tests {
 
     fn is_cross_site(headers: &HeaderMap) -> bool {
         super::is_cross_site(headers, Some("public.test"))
+    }
+
+    fn ip(text: &str) -> std::net::IpAddr {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn the_client_is_the_rightmost_untrusted_forwarded_address() {
+        let proxies = TrustedProxies(Arc::new(crate::config::parse_trusted_proxies("10.0.0.0/8, 127.0.0.1").unwrap()));
+        let xff = |v: &str| headers(&[("x-forwarded-for", v)]);
+        // A client's own header is ignored from an untrusted peer.
+        assert_eq!(proxies.client_ip(ip("203.0.113.9"), &xff("1.2.3.4")), ip("203.0.113.9"));
+        // Through one proxy.
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &xff("198.51.100.7")), ip("198.51.100.7"));
+        // A forged entry on the left is never reached.
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &xff("6.6.6.6, 198.51.100.7")), ip("198.51.100.7"));
+        // Two proxies.
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &xff("198.51.100.7, 10.1.1.1")), ip("198.51.100.7"));
+        // All trusted: the left-most.
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &xff("10.2.2.2, 10.1.1.1")), ip("10.2.2.2"));
+        // No header, or garbage: the peer, or the last believable hop.
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &HeaderMap::new()), ip("127.0.0.1"));
+        assert_eq!(proxies.client_ip(ip("127.0.0.1"), &xff("junk, 10.1.1.1")), ip("10.1.1.1"));
     }
 
     #[test]

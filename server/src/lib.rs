@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 mod db;
 mod http;
+pub mod telemetry;
 
 use app::ssr::{
     db::Db,
@@ -20,6 +21,7 @@ use app::ssr::{
         Mail,
     },
     passwords::Hasher,
+    audit::SecurityLog,
     recovery::Recovery,
     redis_store::RedisBackend,
     session::now,
@@ -41,7 +43,7 @@ use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sha2::{Digest, Sha512};
-use std::{net::SocketAddr, sync::Arc, time::Duration};
+use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
 use tower_sessions::{
@@ -53,7 +55,7 @@ use tower_sessions::{
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// Paths a signed-out visitor is sent to the login page from.
-pub const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions"];
+pub const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions", "/security"];
 
 /// How often expired sessions and login counters are deleted.
 const CLEANUP_EVERY: Duration = Duration::from_secs(300);
@@ -65,10 +67,16 @@ pub struct Application {
     throttle: Throttle,
     recovery: Recovery,
     outbox: Outbox,
+    log: SecurityLog,
+    /// `METRICS_ADDR`'s listener.
+    metrics: Option<TcpListener>,
     /// `None` without `SMTP_URL`: mail stays in the development mailbox.
     transport: Option<Transport>,
     backoff: Backoff,
 }
+
+/// How long requests in flight may take to finish after SIGTERM.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a stopping server waits for its mail worker to finish the
 /// mail it is sending (the SMTP timeout is 20 s).
@@ -112,6 +120,7 @@ impl Application {
         };
         let recovery = Recovery::new(db.clone(), mail.clone(), config.login_limits.window_secs);
         let outbox = Outbox::new(db.clone(), sealer);
+        let log = SecurityLog::new(db.clone());
         // Built now rather than on the first sign-up.
         tracing::info!(
             entries = app::ssr::common_passwords::len(),
@@ -134,10 +143,15 @@ impl Application {
             )),
             recovery: recovery.clone(),
             outbox: outbox.clone(),
+            log: log.clone(),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(TcpListener::bind(addr).await?),
+            None => None,
+        };
         let router = router(&config, Arc::new(state), key, db, sessions.clone(), &base_url);
         Ok(Self {
             listener,
@@ -146,6 +160,8 @@ impl Application {
             throttle,
             recovery,
             outbox,
+            log,
+            metrics,
             transport,
             backoff: Backoff {
                 max_secs: config.mail_retry_max_secs,
@@ -157,6 +173,11 @@ impl Application {
         self.listener.local_addr()
     }
 
+    /// Where `/metrics` is served, with `METRICS_ADDR`.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+    }
+
     pub async fn run(self) -> std::io::Result<()> {
         // Background tasks end with the server, also when its future is
         // dropped rather than shut down (as the tests do to a server).
@@ -165,7 +186,22 @@ impl Application {
             self.throttle,
             self.recovery.clone(),
             self.outbox.clone(),
+            self.log.clone(),
         ))));
+        let _metrics = AbortOnDrop(self.metrics.map(|listener| {
+            let handle = telemetry::recorder();
+            let outbox = self.outbox.clone();
+            tokio::spawn(async move {
+                tokio::select! {
+                    served = axum::serve(listener, telemetry::router(handle)).into_future() => {
+                        if let Err(err) = served {
+                            tracing::error!(%err, "the metrics listener failed");
+                        }
+                    }
+                    _ = telemetry::watch_outbox(outbox) => {}
+                }
+            })
+        }));
         let (stop, stopped) = tokio::sync::watch::channel(false);
         let mut mail_worker = AbortOnDrop(self.transport.map(|transport| {
             tokio::spawn(worker::run(
@@ -176,13 +212,31 @@ impl Application {
                 stopped,
             ))
         }));
-        let served = axum::serve(
+        // On SIGTERM (or Ctrl-C) the listener closes at once and requests in
+        // flight get up to SHUTDOWN_GRACE to finish.
+        let (stopping, mut stop_asked) = tokio::sync::watch::channel(false);
+        let serve = axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
-        .await;
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            tracing::info!("shutting down: finishing the requests in flight");
+            let _ = stopping.send(true);
+        })
+        .into_future();
+        let grace = async move {
+            let _ = stop_asked.wait_for(|asked| *asked).await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        };
+        let served = tokio::select! {
+            served = serve => served,
+            _ = grace => {
+                tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
+                Ok(())
+            }
+        };
         drop(cleanup);
         // A mail being sent is finished, so it is neither lost nor sent
         // twice; what is still queued waits in the outbox for next time.
@@ -232,13 +286,22 @@ impl Stores {
 
 /// Deletes expired sessions and ended login windows now and then; loads
 /// already ignore them, this only keeps the tables small.
-async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle, recovery: Recovery, outbox: Outbox) {
+async fn cleanup(
+    sessions: Arc<dyn SessionBackend>,
+    throttle: Throttle,
+    recovery: Recovery,
+    outbox: Outbox,
+    log: SecurityLog,
+) {
     let mut every = tokio::time::interval(CLEANUP_EVERY);
     loop {
         every.tick().await;
         match sessions.remove_expired(now()).await {
             Ok(0) => {}
-            Ok(n) => tracing::info!(n, "deleted expired sessions"),
+            Ok(n) => {
+                tracing::info!(n, "deleted expired sessions");
+                metrics::counter!("gatehouse_sessions_ended_total", "cause" => "expired").increment(n);
+            }
             Err(err) => tracing::warn!(%err, "could not delete expired sessions"),
         }
         if let Err(err) = throttle.remove_expired(now()).await {
@@ -246,6 +309,9 @@ async fn cleanup(sessions: Arc<dyn SessionBackend>, throttle: Throttle, recovery
         }
         if let Err(err) = recovery.remove_expired(&outbox).await {
             tracing::warn!(%err, "could not delete expired links and sent mail");
+        }
+        if let Err(err) = log.remove_old(now()).await {
+            tracing::warn!(%err, "could not delete old security events");
         }
     }
 }
@@ -393,6 +459,10 @@ fn router(
         .merge(app)
         .layer(middleware::from_fn(http::buffer_body))
         .layer(middleware::from_fn_with_state(
+            http::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
+            http::client_address,
+        ))
+        .layer(middleware::from_fn_with_state(
             http::TrustedOrigin::from_base_url(base_url),
             http::csrf,
         ))
@@ -407,6 +477,10 @@ fn router(
         .layer(http::compress_pages())
         .layer(middleware::from_fn(http::no_500))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(middleware::from_fn_with_state(
+            telemetry::Routes::new(route_list().iter().map(|r| r.path().to_owned())),
+            telemetry::track,
+        ))
 }
 
 async fn shutdown_signal() {

@@ -15,13 +15,20 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")),
-        )
-        // Logs go to stderr: stdout is what the operator commands print.
-        .with_writer(std::io::stderr)
-        .init();
+    let filter = || EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // Logs go to stderr: stdout is what the operator commands print.
+    match server::config::log_json() {
+        Ok(true) => tracing_subscriber::fmt()
+            .json()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+        // A bad LOG_FORMAT is reported with the rest of the configuration.
+        _ => tracing_subscriber::fmt()
+            .with_env_filter(filter())
+            .with_writer(std::io::stderr)
+            .init(),
+    }
     let args: Vec<String> = std::env::args().skip(1).collect();
     let command = match Command::parse(&args) {
         Ok(command) => command,
@@ -55,5 +62,6 @@ async fn main() -> ExitCode {
         eprintln!("gatehouse: server error: {err}");
         return ExitCode::FAILURE;
     }
+    tracing::info!("stopped");
     ExitCode::SUCCESS
 }

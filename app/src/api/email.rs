@@ -10,7 +10,7 @@ use super::{keep_email, store_unavailable, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{Email, Field, Flash, LinkToken, Password},
-    ssr::{common_passwords, flash, recovery::Confirmed, session, store, AppState},
+    ssr::{client, common_passwords, flash, recovery::Confirmed, session, store, AppState},
 };
 
 /// Asks for a password-reset link. The answer is the same, and takes about
@@ -60,12 +60,13 @@ pub async fn reset_password(
             .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
         common_passwords::refuse_common(&password).map_err(|e| e.on_field(Field::NewPassword))?;
         let hash = state.hasher.hash(&password).await?;
-        let user_id = state.recovery.reset_password(&token, &hash).await?;
-        state
+        let user_id = state.recovery.reset_password(&token, &hash, &client()).await?;
+        let ended = state
             .sessions
             .remove_for_user(user_id, None)
             .await
             .map_err(store_unavailable)?;
+        super::sessions_ended("password_reset", ended);
         // The browser that reset it may have been signed in (as anyone):
         // it no longer is.
         let session = session::current().await?;
@@ -102,7 +103,7 @@ pub async fn confirm_email(token: String) -> Result<(), ApiError> {
     let result: Result<(), ApiError> = async {
         let token = link_token(&token)?;
         let state = AppState::from_context()?;
-        let confirmed = state.recovery.confirm(&token).await?;
+        let confirmed = state.recovery.confirm(&token, &client()).await?;
         let session = session::current().await?;
         let signed_in = session::request_auth(&session).await?;
         let (user_id, flash_message) = match &confirmed {
@@ -112,11 +113,12 @@ pub async fn confirm_email(token: String) -> Result<(), ApiError> {
                 // gets the new address, every other one of the account ends.
                 let mine = signed_in.as_ref().filter(|auth| auth.user_id == *user_id);
                 let keep = mine.and(session.id()).map(|id| store::id_hash(&id));
-                state
+                let ended = state
                     .sessions
                     .remove_for_user(*user_id, keep.as_deref())
                     .await
                     .map_err(store_unavailable)?;
+                super::sessions_ended("email_changed", ended);
                 if let Some(auth) = mine {
                     session::set_email(&session, auth.clone(), email).await?;
                 }
@@ -172,7 +174,7 @@ pub async fn change_email(new_email: String, password: String) -> Result<(), Api
     caller
         .state
         .recovery
-        .request_email_change(&caller.user, &parsed)
+        .request_email_change(&caller.user, &parsed, &client())
         .await?;
     flash::leave(Flash::EmailChangeRequested);
     Ok(())

@@ -3,8 +3,10 @@
 //! scripts alike.
 
 mod email;
+mod security;
 
 pub use email::*;
+pub use security::*;
 
 use crate::error::ApiError;
 use leptos::prelude::*;
@@ -12,7 +14,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{is_checked, time_ago, Email, Field, NextPath, Password},
+    domain::{is_checked, time_ago, Email, EventKind, Field, NextPath, Password},
     ssr::{client, common_passwords, session, store, throttle::Keys, users::UserRow, AppState},
 };
 #[cfg(feature = "ssr")]
@@ -51,7 +53,7 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
         // The account and its confirmation mail, in one transaction.
         let user_id = state
             .recovery
-            .sign_up(&parsed_email, &hash)
+            .sign_up(&parsed_email, &hash, &client())
             .await?
             .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
@@ -75,14 +77,28 @@ pub async fn login(
         let state = AppState::from_context()?;
         let client = client();
         let keys = Keys::new(&email, &client.ip);
-        // Checked before hashing, so a locked-out storm costs no CPU.
-        state.throttle.check(&keys, session::now()).await?;
         // An unparseable email can't match an account; it still costs a
         // hash, so its timing says nothing either.
-        let user = match Email::parse(&email) {
-            Ok(parsed) => state.users.by_email(&parsed).await?,
-            Err(_) => None,
+        let lookup = || async {
+            match Email::parse(&email) {
+                Ok(parsed) => state.users.by_email(&parsed).await,
+                Err(_) => Ok(None),
+            }
         };
+        // Checked before hashing, so a locked-out storm costs no CPU. A
+        // refusal is logged for the account it protects (one for no
+        // account would be attached to no one and tell no one anything).
+        if let Err(refused) = state.throttle.check(&keys, session::now()).await {
+            if refused.code != crate::error::ErrorCode::TooManyAttempts {
+                return Err(refused);
+            }
+            if let Some(user) = lookup().await? {
+                state.log.record(Some(user.id), EventKind::LoginThrottled, &client).await?;
+            }
+            login_outcome("throttled");
+            return Err(refused);
+        }
+        let user = lookup().await?;
         let (user, stored) = match user {
             Some(user) => {
                 let hash = user.password_hash.clone();
@@ -93,8 +109,11 @@ pub async fn login(
         // Verified against a dummy hash when there is no such user, so
         // both failures take about as long and answer the same.
         let matches = state.hasher.verify(&password, stored).await?;
+        let user_id = user.as_ref().map(|u| u.id);
         let Some(user) = user.filter(|_| matches) else {
             state.throttle.record_failure(&keys, session::now()).await?;
+            state.log.record(user_id, EventKind::LoginFailed, &client).await?;
+            login_outcome("bad_credentials");
             return Err(ApiError::bad_credentials());
         };
         state.throttle.clear_account(&keys).await?;
@@ -105,9 +124,11 @@ pub async fn login(
             &user.email,
             is_checked(remember.as_deref()),
             &state.lifetimes,
-            client,
+            client.clone(),
         )
         .await?;
+        state.log.record(Some(user.id), EventKind::Login, &client).await?;
+        login_outcome("ok");
         leptos_axum::redirect(NextPath::or_profile(next.as_deref()).as_str());
         Ok(())
     }
@@ -115,9 +136,26 @@ pub async fn login(
     result.map_err(|err| keep_email(err, &email))
 }
 
+/// Counts a login attempt by how it ended, for /metrics.
+#[cfg(feature = "ssr")]
+fn login_outcome(outcome: &'static str) {
+    metrics::counter!("gatehouse_logins_total", "outcome" => outcome).increment(1);
+}
+
+/// Counts sessions ended, by why, for /metrics.
+#[cfg(feature = "ssr")]
+pub(crate) fn sessions_ended(cause: &'static str, n: u64) {
+    metrics::counter!("gatehouse_sessions_ended_total", "cause" => cause).increment(n);
+}
+
 #[server(prefix = "/api", endpoint = "logout")]
 pub async fn logout() -> Result<(), ApiError> {
     let session = session::current().await?;
+    if let Some(auth) = session::request_auth(&session).await? {
+        let state = AppState::from_context()?;
+        state.log.record(Some(auth.user_id), EventKind::Logout, &client()).await?;
+        sessions_ended("logout", 1);
+    }
     session::log_out(&session).await?;
     crate::ssr::flash::leave(crate::domain::Flash::LoggedOut);
     leptos_axum::redirect("/login");
@@ -209,6 +247,8 @@ impl Caller {
         let stored = Some(self.user.password_hash.clone());
         if !self.state.hasher.verify(password, stored).await? {
             throttle.record_failure(&keys, session::now()).await?;
+            let log = &self.state.log;
+            log.record(Some(self.user.id), EventKind::LoginFailed, &client()).await?;
             return Err(ApiError::wrong_password(field));
         }
         Ok(())
@@ -235,7 +275,7 @@ pub(crate) fn store_unavailable(err: store::BackendError) -> ApiError {
 }
 
 #[cfg(feature = "ssr")]
-fn rfc3339(unix: i64) -> String {
+pub(crate) fn rfc3339(unix: i64) -> String {
     time::OffsetDateTime::from_unix_timestamp(unix)
         .ok()
         .and_then(|t| {
@@ -283,6 +323,9 @@ pub async fn revoke_session(id: String) -> Result<(), ApiError> {
     let Some((hash, _)) = rows.into_iter().find(|(hash, _)| store::handle(hash) == id) else {
         return Err(ApiError::no_such_session());
     };
+    let log = &caller.state.log;
+    log.record(Some(caller.user.id), EventKind::SessionRevoked, &client()).await?;
+    sessions_ended("revoked", 1);
     if caller.current_hash().as_deref() == Some(hash.as_str()) {
         session::log_out(&caller.session).await?;
         crate::ssr::flash::leave(crate::domain::Flash::LoggedOut);
@@ -305,6 +348,9 @@ pub async fn logout_others() -> Result<u64, ApiError> {
     let caller = Caller::get().await?;
     let current = caller.current_hash();
     let ended = caller.end_sessions(current.as_deref()).await?;
+    sessions_ended("logout_others", ended);
+    let log = &caller.state.log;
+    log.record(Some(caller.user.id), EventKind::LogoutOthers, &client()).await?;
     crate::ssr::flash::leave(crate::domain::Flash::OthersLoggedOut);
     Ok(ended)
 }
@@ -328,10 +374,11 @@ pub async fn change_password(
     caller
         .state
         .recovery
-        .change_password(&caller.user, &hash)
+        .change_password(&caller.user, &hash, &client())
         .await?;
     let current = caller.current_hash();
-    caller.end_sessions(current.as_deref()).await?;
+    let ended = caller.end_sessions(current.as_deref()).await?;
+    sessions_ended("password_changed", ended);
     session::renew_id(&caller.session).await?;
     crate::ssr::flash::leave(crate::domain::Flash::PasswordChanged);
     Ok(())
@@ -343,7 +390,8 @@ pub async fn change_password(
 pub async fn delete_account(password: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    caller.end_sessions(None).await?;
+    let ended = caller.end_sessions(None).await?;
+    sessions_ended("account_deleted", ended);
     caller.state.users.delete(caller.user.id).await?;
     session::log_out(&caller.session).await?;
     crate::ssr::flash::leave(crate::domain::Flash::AccountDeleted);

@@ -10,6 +10,7 @@ mod auth_forms;
 mod home;
 mod profile;
 mod recovery;
+mod security;
 mod sessions;
 
 use crate::{
@@ -64,6 +65,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/login") view=auth_forms::LoginPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions") view=sessions::SessionsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/security") view=security::SecurityPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=recovery::ResetRequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password/:token") view=recovery::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm-email/:token") view=recovery::ConfirmEmailPage ssr=SsrMode::Async/>
@@ -139,6 +141,7 @@ fn Header() -> impl IntoView {
         Some(user) => view! {
             {nav_link(here, "/profile", "Profile", None)}
             {nav_link(here, "/sessions", "Sessions", None)}
+            {nav_link(here, "/security", "Security", None)}
             <span class="who" data-testid="header-email">{user.email}</span>
             <LogoutButton/>
         }

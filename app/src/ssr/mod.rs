@@ -1,6 +1,7 @@
 //! Server-only parts of the app: the state server functions run against.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM.
 
+pub mod audit;
 pub mod common_passwords;
 pub mod db;
 pub mod flash;
@@ -41,6 +42,8 @@ pub struct AppState {
     pub recovery: recovery::Recovery,
     /// The outbox, for the development mailbox.
     pub outbox: mail::outbox::Outbox,
+    /// The security log.
+    pub log: audit::SecurityLog,
 }
 
 impl AppState {
@@ -67,15 +70,27 @@ pub fn is_form_post() -> bool {
     .unwrap_or(false)
 }
 
-/// The client's address as the server saw it. Behind a reverse proxy this
-/// is the proxy; see the README on `X-Forwarded-For`.
+/// The client's address, as the server's client-address layer worked it
+/// out (the TCP peer, or behind a trusted proxy the address it forwarded),
+/// put in the request's extensions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ClientIp(pub std::net::IpAddr);
+
+/// Who is making the request: the client's address (see [`ClientIp`]) and
+/// browser.
 pub fn client() -> Client {
     use axum::{extract::ConnectInfo, http::request::Parts};
     let parts = leptos::prelude::use_context::<Parts>();
     let ip = parts
         .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<std::net::SocketAddr>>())
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
+        .and_then(|p| {
+            p.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip).or_else(|| {
+                p.extensions
+                    .get::<ConnectInfo<std::net::SocketAddr>>()
+                    .map(|ConnectInfo(addr)| addr.ip())
+            })
+        })
+        .map(|ip| ip.to_string())
         .unwrap_or_default();
     let user_agent = parts
         .as_ref()

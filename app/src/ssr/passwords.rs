@@ -33,6 +33,22 @@ pub struct Hasher {
     dummy_hash: Arc<str>,
 }
 
+/// Counts a hash in `gatehouse_password_hash_queue` while it waits or runs.
+struct Queued;
+
+impl Queued {
+    fn enter() -> Self {
+        metrics::gauge!("gatehouse_password_hash_queue").increment(1.0);
+        Self
+    }
+}
+
+impl Drop for Queued {
+    fn drop(&mut self) {
+        metrics::gauge!("gatehouse_password_hash_queue").decrement(1.0);
+    }
+}
+
 pub type HasherError = Box<dyn std::error::Error + Send + Sync>;
 
 impl Hasher {
@@ -96,6 +112,8 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
+        // Hashes waiting or running, for /metrics.
+        let _queued = Queued::enter();
         let _permit = self
             .permits
             .acquire()

@@ -5,14 +5,15 @@
 //! Links are [`tokens`]; the words are [`templates`].
 
 use super::{
+    audit::record_in,
     db::{on_tx, Db, Tx},
     mail::{outbox::enqueue, templates, Mail, Message},
-    session::now,
+    session::{now, Client},
     tokens::{self, Link, Purpose},
     users::{db_error, UserRow},
 };
 use crate::{
-    domain::{Email, LinkToken},
+    domain::{Email, EventKind, LinkToken},
     error::ApiError,
 };
 use sha2::{Digest, Sha256};
@@ -72,7 +73,7 @@ impl Recovery {
 
     /// Creates the account and queues its confirmation link; `Ok(None)`
     /// when the address is taken (nothing is written then).
-    pub async fn sign_up(&self, email: &Email, password_hash: &str) -> Result<Option<i64>, ApiError> {
+    pub async fn sign_up(&self, email: &Email, password_hash: &str, client: &Client) -> Result<Option<i64>, ApiError> {
         let mut tx = self.begin().await?;
         let created: Result<i64, sqlx::Error> = on_tx!(&mut tx, conn => {
             sqlx::query_scalar("INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id")
@@ -87,6 +88,7 @@ impl Recovery {
             Err(err) => return Err(db_error(err)),
         };
         self.send_confirmation(&mut tx, user_id, email.as_str()).await?;
+        record_in(&mut tx, Some(user_id), EventKind::Signup, client).await?;
         self.commit(tx).await?;
         Ok(Some(user_id))
     }
@@ -163,7 +165,7 @@ impl Recovery {
     /// address it was sent to counts as confirmed. Returns the account.
     /// Ending the account's sessions is the caller's (they live in the
     /// session store).
-    pub async fn reset_password(&self, token: &LinkToken, password_hash: &str) -> Result<i64, ApiError> {
+    pub async fn reset_password(&self, token: &LinkToken, password_hash: &str, client: &Client) -> Result<i64, ApiError> {
         let now = now();
         let mut tx = self.begin().await?;
         let link = tokens::redeem(&mut tx, token, &[Purpose::Reset], now)
@@ -187,6 +189,7 @@ impl Recovery {
         let email = email.ok_or_else(ApiError::invalid_token)?;
         let message = templates::password_reset_done(&self.mail.base_url, &email);
         self.queue(&mut tx, &message).await?;
+        record_in(&mut tx, Some(link.user_id), EventKind::PasswordReset, client).await?;
         self.commit(tx).await?;
         Ok(link.user_id)
     }
@@ -194,7 +197,7 @@ impl Recovery {
     /// Sets a new password for a signed-in account that typed its current
     /// one: every reset link of the account stops working, and a notice
     /// goes to its address.
-    pub async fn change_password(&self, user: &UserRow, password_hash: &str) -> Result<(), ApiError> {
+    pub async fn change_password(&self, user: &UserRow, password_hash: &str, client: &Client) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
         on_tx!(&mut tx, conn => {
             sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
@@ -208,12 +211,13 @@ impl Recovery {
         tokens::void(&mut tx, user.id, Purpose::Reset).await.map_err(db_error)?;
         let message = templates::password_changed(&self.mail.base_url, &user.email);
         self.queue(&mut tx, &message).await?;
+        record_in(&mut tx, Some(user.id), EventKind::PasswordChanged, client).await?;
         self.commit(tx).await
     }
 
     /// Sends a link to `new_email` that moves the account there, and a
     /// notice to the account's address. Nothing else changes yet.
-    pub async fn request_email_change(&self, user: &UserRow, new_email: &Email) -> Result<(), ApiError> {
+    pub async fn request_email_change(&self, user: &UserRow, new_email: &Email, client: &Client) -> Result<(), ApiError> {
         let ttl = self.mail.confirm_ttl_secs;
         let mut tx = self.begin().await?;
         let token = tokens::issue(&mut tx, user.id, Purpose::ChangeEmail, new_email.as_str(), now() + ttl)
@@ -224,6 +228,7 @@ impl Recovery {
         self.queue(&mut tx, &confirm).await?;
         let notice = templates::email_change_requested(base, &user.email, new_email.as_str());
         self.queue(&mut tx, &notice).await?;
+        record_in(&mut tx, Some(user.id), EventKind::EmailChangeRequested, client).await?;
         self.commit(tx).await
     }
 
@@ -232,7 +237,7 @@ impl Recovery {
     /// makes its address the account's, confirmed, and voids the account's
     /// reset and older confirmation links. 409 when the new address was
     /// taken meanwhile (nothing changes then).
-    pub async fn confirm(&self, token: &LinkToken) -> Result<Confirmed, ApiError> {
+    pub async fn confirm(&self, token: &LinkToken, client: &Client) -> Result<Confirmed, ApiError> {
         let now = now();
         let mut tx = self.begin().await?;
         let link = tokens::redeem(&mut tx, token, &[Purpose::Confirm, Purpose::ChangeEmail], now)
@@ -257,6 +262,7 @@ impl Recovery {
                 // The account has moved to another address since.
                 return Err(ApiError::invalid_token());
             }
+            record_in(&mut tx, Some(link.user_id), EventKind::EmailConfirmed, client).await?;
             Confirmed::Address { user_id: link.user_id }
         } else {
             let changed = on_tx!(&mut tx, conn => {
@@ -277,6 +283,7 @@ impl Recovery {
             for purpose in [Purpose::Reset, Purpose::Confirm] {
                 tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
             }
+            record_in(&mut tx, Some(link.user_id), EventKind::EmailChanged, client).await?;
             Confirmed::NewAddress {
                 user_id: link.user_id,
                 email: link.email,

@@ -132,6 +132,8 @@ pub struct TestApp {
     pub config: Config,
     /// The app's database, opened again by the test to look inside.
     pub db: Db,
+    /// Where `/metrics` is served, when the configuration asks for it.
+    pub metrics_addr: Option<std::net::SocketAddr>,
     server: tokio::task::JoinHandle<std::io::Result<()>>,
     dir: std::sync::Arc<tempfile::TempDir>,
 }
@@ -202,6 +204,7 @@ impl TestApp {
             .await
             .expect("server starts");
         let addr = app.local_addr().unwrap();
+        let metrics_addr = app.metrics_addr();
         let server = tokio::spawn(app.run());
         let client = Client::builder()
             // Tests look at redirects themselves, and carry cookies by hand.
@@ -226,6 +229,7 @@ impl TestApp {
             db_path,
             config,
             db,
+            metrics_addr,
             server,
             dir,
         }
@@ -384,6 +388,29 @@ async fn redis_sessions(url: &str, prefix: &str) -> Vec<Stored> {
 /// A server process started by a test. Dropping it kills it, so a test
 /// that fails (panics) half way leaves no server running.
 pub struct ServerProcess(std::process::Child);
+
+impl ServerProcess {
+    /// Sends SIGTERM, as an orchestrator stopping it would.
+    pub fn terminate(&self) {
+        let status = std::process::Command::new("kill")
+            .args(["-TERM", &self.0.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    /// Its exit status, if it exits within `timeout`.
+    pub fn wait_for_exit(&mut self, timeout: std::time::Duration) -> Option<std::process::ExitStatus> {
+        let start = std::time::Instant::now();
+        while start.elapsed() < timeout {
+            if let Some(status) = self.0.try_wait().unwrap() {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+}
 
 impl Drop for ServerProcess {
     fn drop(&mut self) {

@@ -87,14 +87,17 @@ pub async fn run(
             let recorded = match outcome {
                 Ok(()) => {
                     tracing::info!(id, "mail sent");
+                    metrics::counter!("gatehouse_mail_sent_total").increment(1);
                     outbox.sent(id, now()).await
                 }
                 Err(SendError::Retry(err)) => {
+                    metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "retry").increment(1);
                     let wait = backoff.after(mail.attempts);
                     tracing::warn!(id, attempts = mail.attempts, retry_in_secs = wait, error = %err, "mail not sent; will retry");
                     outbox.failed(id, now() + wait, &err).await
                 }
                 Err(SendError::Permanent(err)) => {
+                    metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "permanent").increment(1);
                     tracing::error!(id, error = %err, "mail refused for good; it is set aside");
                     outbox.undeliverable(id, &err).await
                 }

@@ -1,0 +1,111 @@
+//! The security log: each event the contract lists, with time, address and
+//! browser, kept 90 days. An event that goes with a change is written in
+//! the change's transaction ([`record_in`]); the rest on their own
+//! ([`SecurityLog::record`]).
+
+use super::{
+    db::{on_pool, on_tx, Db, Tx},
+    session::{now, Client},
+    users::db_error,
+};
+use crate::{domain::EventKind, error::ApiError};
+
+/// How long events are kept.
+pub const KEEP_SECS: i64 = 90 * 86_400;
+
+/// One event as the log holds it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Event {
+    pub kind: String,
+    pub at: i64,
+    pub ip: String,
+    pub user_agent: String,
+}
+
+const INSERT: &str =
+    "INSERT INTO security_events (user_id, kind, at, ip, user_agent) VALUES ($1, $2, $3, $4, $5)";
+
+fn agent(client: &Client) -> String {
+    client.user_agent.chars().take(512).collect()
+}
+
+/// Records `kind` for `user_id` inside `tx`.
+pub async fn record_in(tx: &mut Tx, user_id: Option<i64>, kind: EventKind, client: &Client) -> Result<(), ApiError> {
+    on_tx!(tx, conn => {
+        sqlx::query(INSERT)
+            .bind(user_id)
+            .bind(kind.code())
+            .bind(now())
+            .bind(&client.ip)
+            .bind(agent(client))
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .map_err(db_error)?;
+    Ok(())
+}
+
+#[derive(Clone)]
+pub struct SecurityLog {
+    db: Db,
+}
+
+impl SecurityLog {
+    pub fn new(db: Db) -> Self {
+        Self { db }
+    }
+
+    /// Records an event that goes with no change in the database (a
+    /// login, a failed one, a logout).
+    pub async fn record(&self, user_id: Option<i64>, kind: EventKind, client: &Client) -> Result<(), ApiError> {
+        on_pool!(&self.db, pool => {
+            sqlx::query(INSERT)
+                .bind(user_id)
+                .bind(kind.code())
+                .bind(now())
+                .bind(&client.ip)
+                .bind(agent(client))
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(db_error)?;
+        Ok(())
+    }
+
+    /// The account's newest `limit` events, newest first.
+    pub async fn for_user(&self, user_id: i64, limit: i64) -> Result<Vec<Event>, ApiError> {
+        let rows: Vec<(String, i64, String, String)> = on_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT kind, at, ip, user_agent FROM security_events WHERE user_id = $1 \
+                 ORDER BY id DESC LIMIT $2",
+            )
+            .bind(user_id)
+            .bind(limit)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(kind, at, ip, user_agent)| Event {
+                kind,
+                at,
+                ip,
+                user_agent,
+            })
+            .collect())
+    }
+
+    /// Deletes events older than [`KEEP_SECS`].
+    pub async fn remove_old(&self, now: i64) -> Result<u64, sqlx::Error> {
+        on_pool!(&self.db, pool => {
+            sqlx::query("DELETE FROM security_events WHERE at < $1")
+                .bind(now - KEEP_SECS)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+    }
+}

@@ -1,0 +1,129 @@
+//! `/metrics` in Prometheus' text format, on its own listener
+//! (`METRICS_ADDR`), and the HTTP layer that counts and times requests.
+//!
+//! The app's own figures (logins by outcome, sessions ended, the hash queue,
+//! the outbox) are recorded where they happen, with the `metrics` crate's
+//! macros; this module installs the recorder that collects them. Labels
+//! are route templates, outcomes and causes: never an email, IP or token.
+
+use axum::{extract::Request, middleware::Next, response::Response, routing::get, Router};
+use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
+use std::{sync::Arc, time::Instant};
+
+/// Seconds; from a cached `/healthz` to a slow password hash.
+const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
+
+/// The process's recorder, installed once (tests start several servers in
+/// one process; they share it).
+pub fn recorder() -> PrometheusHandle {
+    static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
+    HANDLE
+        .get_or_init(|| {
+            PrometheusBuilder::new()
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full("gatehouse_http_request_duration_seconds".into()),
+                    LATENCY_BUCKETS,
+                )
+                .expect("the buckets are not empty")
+                .install_recorder()
+                .expect("no other metrics recorder is installed")
+        })
+        .clone()
+}
+
+/// The metrics listener's router: `GET /metrics` and nothing else.
+pub fn router(handle: PrometheusHandle) -> Router {
+    Router::new().route(
+        "/metrics",
+        get(move || {
+            let handle = handle.clone();
+            async move {
+                handle.run_upkeep();
+                (
+                    [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+                    handle.render(),
+                )
+            }
+        }),
+    )
+}
+
+/// Keeps the outbox-depth gauge current (every 5 s).
+pub async fn watch_outbox(outbox: app::ssr::mail::outbox::Outbox) {
+    let mut every = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        every.tick().await;
+        if let Ok(depth) = outbox.depth().await {
+            metrics::gauge!("gatehouse_mail_outbox_depth").set(depth as f64);
+        }
+    }
+}
+
+/// The route templates requests are counted under: the pages (as the
+/// router knows them, `/reset-password/{token}`), the server functions,
+/// and the few fixed routes. Anything else is `other`, so a scan of random
+/// paths can't grow the label set.
+#[derive(Clone)]
+pub struct Routes(Arc<Vec<Vec<String>>>);
+
+impl Routes {
+    pub fn new(pages: impl IntoIterator<Item = String>) -> Self {
+        let api = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned());
+        let fixed = ["/healthz", "/readyz", "/pkg/{file}", "/favicon.ico"].map(str::to_owned);
+        let mut all: Vec<Vec<String>> = pages
+            .into_iter()
+            .chain(api)
+            .chain(fixed)
+            .map(|t| t.split('/').map(str::to_owned).collect())
+            .collect();
+        all.sort();
+        all.dedup();
+        Self(Arc::new(all))
+    }
+
+    /// The template `path` matches, or `other`.
+    pub fn label(&self, path: &str) -> String {
+        let segments: Vec<&str> = path.split('/').collect();
+        self.0
+            .iter()
+            .find(|template| {
+                template.len() == segments.len()
+                    && template.iter().zip(&segments).all(|(t, s)| {
+                        t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
+                    })
+            })
+            .map_or_else(|| "other".to_owned(), |t| t.join("/"))
+    }
+}
+
+/// Counts every request by route template and status, and times it.
+pub async fn track(
+    axum::extract::State(routes): axum::extract::State<Routes>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let route = routes.label(req.uri().path());
+    let start = Instant::now();
+    let res = next.run(req).await;
+    let status = res.status().as_u16().to_string();
+    metrics::counter!("gatehouse_http_requests_total", "route" => route.clone(), "status" => status).increment(1);
+    metrics::histogram!("gatehouse_http_request_duration_seconds", "route" => route)
+        .record(start.elapsed().as_secs_f64());
+    res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_are_counted_under_their_templates() {
+        let routes = Routes::new(["/".into(), "/reset-password/{token}".into(), "/profile".into()]);
+        assert_eq!(routes.label("/"), "/");
+        assert_eq!(routes.label("/reset-password/abc"), "/reset-password/{token}");
+        assert_eq!(routes.label("/reset-password/"), "other");
+        assert_eq!(routes.label("/pkg/gatehouse.abc.wasm"), "/pkg/{file}");
+        assert_eq!(routes.label("/wp-admin/../etc"), "other");
+        assert_eq!(routes.label("/profile"), "/profile");
+    }
+}

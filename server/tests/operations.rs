@@ -1,0 +1,175 @@
+//! Running in production: the client address behind trusted proxies, the
+//! security log, graceful shutdown on SIGTERM.
+
+mod common;
+
+use common::{session_cookie, start_binary, unique_email, TestApp, PASSWORD};
+use reqwest::{header, StatusCode};
+use serde_json::Value;
+
+async fn events(app: &TestApp, cookie: &str) -> Vec<Value> {
+    let res = app.get("/api/security_events", Some(cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    res.json().await.unwrap()
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events.iter().map(|e| e["type"].as_str().unwrap()).collect()
+}
+
+/// A POST as a script sends it, from behind a proxy that says the client
+/// is `forwarded_for`.
+async fn post_via(app: &TestApp, path: &str, form: &[(&str, &str)], cookie: Option<&str>, forwarded_for: &str) -> reqwest::Response {
+    let mut req = app
+        .client
+        .post(app.url(path))
+        .header(header::ACCEPT, "application/json")
+        .header("x-forwarded-for", forwarded_for)
+        .header(header::USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .form(form);
+    if let Some(cookie) = cookie {
+        req = req.header(header::COOKIE, cookie);
+    }
+    req.send().await.unwrap()
+}
+
+#[tokio::test]
+async fn each_event_is_logged_with_the_clients_address_and_only_for_its_account() {
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let email = unique_email();
+    let res = post_via(&app, "/api/signup", &[("email", &email), ("password", PASSWORD)], None, "198.51.100.7").await;
+    assert!(res.status().is_success());
+    let cookie = session_cookie(&res).unwrap();
+    let res = post_via(&app, "/api/login", &[("email", &email), ("password", "wrong password")], None, "198.51.100.8").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    let res = post_via(&app, "/api/login", &[("email", &email), ("password", PASSWORD)], None, "198.51.100.9").await;
+    let second = session_cookie(&res).unwrap();
+    let res = post_via(&app, "/api/logout_others", &[], Some(&cookie), "198.51.100.7").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = post_via(
+        &app,
+        "/api/change_password",
+        &[("current_password", PASSWORD), ("new_password", "another long passphrase")],
+        Some(&cookie),
+        "198.51.100.7",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let cookie = session_cookie(&res).unwrap();
+    // An unknown address's failed login is attached to no one.
+    let res = post_via(&app, "/api/login", &[("email", &unique_email()), ("password", "x")], None, "203.0.113.5").await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Another account's events never show.
+    let (_, other) = app.signed_up().await;
+
+    let mine = events(&app, &cookie).await;
+    assert_eq!(
+        types(&mine),
+        ["password_changed", "logout_others", "login", "login_failed", "signup"],
+        "{mine:?}"
+    );
+    let ips: Vec<&str> = mine.iter().map(|e| e["ip"].as_str().unwrap()).collect();
+    assert_eq!(ips, ["198.51.100.7", "198.51.100.7", "198.51.100.9", "198.51.100.8", "198.51.100.7"]);
+    assert!(mine.iter().all(|e| e["user_agent"].as_str().unwrap().contains("Firefox")));
+    assert!(mine.iter().all(|e| e["at"].as_str().unwrap().ends_with('Z')));
+    assert_eq!(app.get("/api/security_events", Some(&second)).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(types(&events(&app, &other).await), ["signup"]);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM security_events WHERE user_id IS NULL").await, 1);
+    assert_eq!(app.get("/api/security_events", None).await.status(), StatusCode::UNAUTHORIZED);
+
+    // The page says it in words, this device marked.
+    let page = app
+        .client
+        .get(app.url("/security"))
+        .header(header::COOKIE, &cookie)
+        .header(header::USER_AGENT, "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Password changed") && html.contains("Failed login"), "{html}");
+    assert!(html.contains("Recent activity"));
+}
+
+/// The address the sessions list shows for the first session.
+async fn sessions_ip(app: &TestApp, cookie: String) -> String {
+    let list: Vec<Value> = app.get("/api/sessions", Some(&cookie)).await.json().await.unwrap();
+    list[0]["ip"].as_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+    // Not trusted: the TCP peer, whatever the client says.
+    let app = TestApp::spawn().await;
+    let res = post_via(&app, "/api/signup", &[("email", &unique_email()), ("password", PASSWORD)], None, "6.6.6.6").await;
+    assert_eq!(sessions_ip(&app, session_cookie(&res).unwrap()).await, "127.0.0.1");
+    // Trusted: the right-most address that is not a proxy; what the
+    // client put on the left is never reached.
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap(), "10.0.0.0/8".parse().unwrap()]).await;
+    let res = post_via(
+        &app,
+        "/api/signup",
+        &[("email", &unique_email()), ("password", PASSWORD)],
+        None,
+        "6.6.6.6, 198.51.100.7, 10.1.2.3",
+    )
+    .await;
+    assert_eq!(sessions_ip(&app, session_cookie(&res).unwrap()).await, "198.51.100.7");
+}
+
+/// One client address using up its throttle leaves another's logins alone.
+#[tokio::test]
+async fn the_throttle_counts_each_forwarded_client_apart() {
+    let app = TestApp::spawn_with(|c| {
+        c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        c.login_limits.max_failures = 1;
+    })
+    .await;
+    let (email, _) = app.signed_up().await;
+    // Per IP the limit is ten times the account's: eleven unknown
+    // addresses from one client use it up.
+    for _ in 0..10 {
+        let res = post_via(&app, "/api/login", &[("email", &unique_email()), ("password", "x")], None, "198.51.100.1").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = post_via(&app, "/api/login", &[("email", &email), ("password", PASSWORD)], None, "198.51.100.1").await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = post_via(&app, "/api/login", &[("email", &email), ("password", PASSWORD)], None, "198.51.100.2").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // The refusal is in the account's log, with the address it came from.
+    let log = events(&app, &session_cookie(&res).unwrap()).await;
+    assert_eq!(types(&log)[..2], ["login", "login_throttled"], "{log:?}");
+    assert_eq!(log[1]["ip"], "198.51.100.1");
+}
+
+/// SIGTERM: the request in flight finishes, then the process exits 0.
+#[tokio::test]
+async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base) = start_binary(&[], dir.path());
+    let addr = base.trim_start_matches("http://").to_owned();
+    let body = format!("email={}&password=a+long+enough+password", unique_email());
+    let mut stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    // Headers and half the body: the request is in flight.
+    let head = format!(
+        "POST /api/signup HTTP/1.1\r\nHost: {addr}\r\nAccept: application/json\r\n\
+         Content-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    stream.write_all(&body.as_bytes()[..10]).await.unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    server.terminate();
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    // No new connections once it is stopping.
+    assert!(tokio::net::TcpStream::connect(&addr).await.is_err(), "still accepting after SIGTERM");
+    stream.write_all(&body.as_bytes()[10..]).await.unwrap();
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.unwrap();
+    let response = String::from_utf8_lossy(&response);
+    assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 201"), "{response}");
+    let status = server.wait_for_exit(std::time::Duration::from_secs(15)).expect("it exits");
+    assert_eq!(status.code(), Some(0));
+}
