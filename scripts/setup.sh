@@ -109,6 +109,12 @@ if ! command -v chromium >/dev/null; then
   apt_install chromium
 fi
 
+# --- nginx, for the proxy tests (started by the test itself) --------------
+# RUNLEVEL=1 keeps the package from starting a system nginx on port 80.
+if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
+  RUNLEVEL=1 apt_install nginx
+fi
+
 echo "$RUSTUP_TOOLCHAIN" >"$STATE_DIR/toolchain"
 
 say "ready: $(rustc --version), $(cargo leptos --version), wasm-bindgen $WASM_BINDGEN_VERSION"

@@ -17,7 +17,7 @@ phase "cargo test (app and server; the HTTP suite on SQLite)"
 set +e
 # --no-fail-fast: one failing test binary must not skip the others. This
 # pass also runs the files that pick their own backends: backends.rs,
-# scale_out.rs and faults.rs.
+# scale_out.rs, faults.rs and proxy.rs.
 cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
@@ -27,7 +27,7 @@ set -e
 suite=()
 for file in server/tests/*.rs; do
   name="$(basename "$file" .rs)"
-  case "$name" in backends | scale_out | faults) ;; *) suite+=(--test "$name") ;; esac
+  case "$name" in backends | scale_out | faults | proxy) ;; *) suite+=(--test "$name") ;; esac
 done
 for backend in postgres postgres+redis; do
   phase "the HTTP suite on $backend"

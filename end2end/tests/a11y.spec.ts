@@ -52,7 +52,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     test("signed-in pages pass axe", async ({ browser }, testInfo) => {
       const page = await pageFor(browser, testInfo, colorScheme);
       await signUp(page, testInfo);
-      for (const path of ["/", "/profile", "/sessions", "/dev/mailbox"]) {
+      for (const path of ["/", "/profile", "/sessions", "/security", "/dev/mailbox"]) {
         await expectAccessible(page, path, testInfo, colorScheme);
       }
     });

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{session_cookie, start_binary, unique_email, TestApp, PASSWORD};
+use common::{session_cookie, start_binary, start_binary_logged, unique_email, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
@@ -172,4 +172,29 @@ async fn sigterm_finishes_the_request_in_flight_and_exits_0() {
     assert!(response.starts_with("HTTP/1.1 200") || response.starts_with("HTTP/1.1 201"), "{response}");
     let status = server.wait_for_exit(std::time::Duration::from_secs(15)).expect("it exits");
     assert_eq!(status.code(), Some(0));
+}
+
+/// `LOG_FORMAT=json`: every log line is one JSON object.
+#[tokio::test]
+async fn json_logs_are_one_object_per_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, base, log) = start_binary_logged(&[("LOG_FORMAT", "json")], dir.path());
+    let res = reqwest::Client::new()
+        .post(format!("{base}/api/login"))
+        .header(header::ACCEPT, "application/json")
+        .form(&[("email", unique_email().as_str()), ("password", "wrong password")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    // Stopping logs a few lines more.
+    server.terminate();
+    assert_eq!(server.wait_for_exit(std::time::Duration::from_secs(15)).unwrap().code(), Some(0));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = log.lock().unwrap().clone();
+    assert!(log.contains("shutting down") && log.lines().count() >= 2, "{log}");
+    for line in log.lines() {
+        let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
+        assert!(value["level"].is_string() && value["fields"].is_object(), "{line}");
+    }
 }

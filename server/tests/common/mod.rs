@@ -456,7 +456,9 @@ pub fn start_binary_logged(
             .expect("the server printed its address")
             .unwrap();
         if let Some(at) = line.find("listening on ") {
-            break line[at + "listening on ".len()..].trim().to_owned();
+            // Plain text or a JSON log line (`LOG_FORMAT=json`).
+            let rest = &line[at + "listening on ".len()..];
+            break rest.split(['"', ' ']).next().unwrap_or_default().trim().to_owned();
         }
     };
     // Keep draining its output so it never blocks on a full pipe.
