@@ -59,19 +59,9 @@ impl SecurityLog {
     /// Records an event that goes with no change in the database (a
     /// login, a failed one, a logout).
     pub async fn record(&self, user_id: Option<i64>, kind: EventKind, client: &Client) -> Result<(), ApiError> {
-        on_pool!(&self.db, pool => {
-            sqlx::query(INSERT)
-                .bind(user_id)
-                .bind(kind.code())
-                .bind(now())
-                .bind(&client.ip)
-                .bind(agent(client))
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .map_err(db_error)?;
-        Ok(())
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        record_in(&mut tx, user_id, kind, client).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     /// The account's newest `limit` events, newest first.
