@@ -68,8 +68,8 @@ pub struct Application {
     recovery: Recovery,
     outbox: Outbox,
     log: SecurityLog,
-    /// `METRICS_ADDR`'s listener.
-    metrics: Option<TcpListener>,
+    /// `METRICS_ADDR`'s listener, and the recorder it renders.
+    metrics: Option<(TcpListener, metrics_exporter_prometheus::PrometheusHandle)>,
     /// `None` without `SMTP_URL`: mail stays in the development mailbox.
     transport: Option<Transport>,
     backoff: Backoff,
@@ -149,7 +149,7 @@ impl Application {
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
         let metrics = match config.metrics_addr {
-            Some(addr) => Some(TcpListener::bind(addr).await?),
+            Some(addr) => Some((TcpListener::bind(addr).await?, telemetry::recorder()?)),
             None => None,
         };
         let router = router(&config, Arc::new(state), key, db, sessions.clone(), &base_url);
@@ -175,7 +175,7 @@ impl Application {
 
     /// Where `/metrics` is served, with `METRICS_ADDR`.
     pub fn metrics_addr(&self) -> Option<SocketAddr> {
-        self.metrics.as_ref().and_then(|l| l.local_addr().ok())
+        self.metrics.as_ref().and_then(|(l, _)| l.local_addr().ok())
     }
 
     pub async fn run(self) -> std::io::Result<()> {
@@ -188,8 +188,7 @@ impl Application {
             self.outbox.clone(),
             self.log.clone(),
         ))));
-        let _metrics = AbortOnDrop(self.metrics.map(|listener| {
-            let handle = telemetry::recorder();
+        let _metrics = AbortOnDrop(self.metrics.map(|(listener, handle)| {
             let outbox = self.outbox.clone();
             tokio::spawn(async move {
                 tokio::select! {
@@ -477,10 +476,14 @@ fn router(
         .layer(http::compress_pages())
         .layer(middleware::from_fn(http::no_500))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-        .layer(middleware::from_fn_with_state(
-            telemetry::Routes::new(route_list().iter().map(|r| r.path().to_owned())),
-            telemetry::track,
-        ))
+        // Counted only when something reads the counts: without
+        // METRICS_ADDR no request pays for working out its route.
+        .layer(tower::util::option_layer(config.metrics_addr.map(|_| {
+            middleware::from_fn_with_state(
+                telemetry::Routes::new(route_list().iter().map(|r| r.path().to_owned())),
+                telemetry::track,
+            )
+        })))
 }
 
 async fn shutdown_signal() {

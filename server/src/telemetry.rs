@@ -13,22 +13,20 @@ use std::{sync::Arc, time::Instant};
 /// Seconds; from a cached `/healthz` to a slow password hash.
 const LATENCY_BUCKETS: &[f64] = &[0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0];
 
-/// The process's recorder, installed once (tests start several servers in
-/// one process; they share it).
-pub fn recorder() -> PrometheusHandle {
+/// The process's recorder, installed once, at start-up (tests start
+/// several servers in one process; they share it).
+pub fn recorder() -> anyhow::Result<PrometheusHandle> {
     static HANDLE: std::sync::OnceLock<PrometheusHandle> = std::sync::OnceLock::new();
-    HANDLE
-        .get_or_init(|| {
-            PrometheusBuilder::new()
-                .set_buckets_for_metric(
-                    metrics_exporter_prometheus::Matcher::Full("gatehouse_http_request_duration_seconds".into()),
-                    LATENCY_BUCKETS,
-                )
-                .expect("the buckets are not empty")
-                .install_recorder()
-                .expect("no other metrics recorder is installed")
-        })
-        .clone()
+    if let Some(handle) = HANDLE.get() {
+        return Ok(handle.clone());
+    }
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(
+            metrics_exporter_prometheus::Matcher::Full("gatehouse_http_request_duration_seconds".into()),
+            LATENCY_BUCKETS,
+        )?
+        .install_recorder()?;
+    Ok(HANDLE.get_or_init(|| handle).clone())
 }
 
 /// The metrics listener's router: `GET /metrics` and nothing else.
@@ -64,35 +62,43 @@ pub async fn watch_outbox(outbox: app::ssr::mail::outbox::Outbox) {
 /// and the few fixed routes. Anything else is `other`, so a scan of random
 /// paths can't grow the label set.
 #[derive(Clone)]
-pub struct Routes(Arc<Vec<Vec<String>>>);
+pub struct Routes(Arc<Vec<Template>>);
+
+/// A route template, split into segments once, and its label.
+struct Template {
+    segments: Vec<String>,
+    label: String,
+}
 
 impl Routes {
     pub fn new(pages: impl IntoIterator<Item = String>) -> Self {
         let api = leptos::server_fn::axum::server_fn_paths().map(|(path, _)| path.to_owned());
         let fixed = ["/healthz", "/readyz", "/pkg/{file}", "/favicon.ico"].map(str::to_owned);
-        let mut all: Vec<Vec<String>> = pages
-            .into_iter()
-            .chain(api)
-            .chain(fixed)
-            .map(|t| t.split('/').map(str::to_owned).collect())
-            .collect();
+        let mut all: Vec<String> = pages.into_iter().chain(api).chain(fixed).collect();
         all.sort();
         all.dedup();
-        Self(Arc::new(all))
+        let templates = all
+            .into_iter()
+            .map(|label| Template {
+                segments: label.split('/').map(str::to_owned).collect(),
+                label,
+            })
+            .collect();
+        Self(Arc::new(templates))
     }
 
     /// The template `path` matches, or `other`.
     pub fn label(&self, path: &str) -> String {
-        let segments: Vec<&str> = path.split('/').collect();
+        let count = path.split('/').count();
         self.0
             .iter()
             .find(|template| {
-                template.len() == segments.len()
-                    && template.iter().zip(&segments).all(|(t, s)| {
+                template.segments.len() == count
+                    && template.segments.iter().zip(path.split('/')).all(|(t, s)| {
                         t == s || (t.starts_with('{') && t.ends_with('}') && !s.is_empty())
                     })
             })
-            .map_or_else(|| "other".to_owned(), |t| t.join("/"))
+            .map_or_else(|| "other".to_owned(), |t| t.label.clone())
     }
 }
 

@@ -89,6 +89,12 @@ fn app_base(app: &TestApp) -> String {
     format!("http://localhost:{port}")
 }
 
+/// The account's security log, newest first, as `type` names.
+async fn event_types(app: &TestApp, cookie: &str) -> Vec<String> {
+    let events: Vec<Value> = app.get("/api/security_events", Some(cookie)).await.json().await.unwrap();
+    events.iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect()
+}
+
 fn assert_invalid_token(status: StatusCode, body: &Value) {
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert_eq!(body["code"], "invalid_token", "{body}");
@@ -132,8 +138,10 @@ async fn a_password_reset_end_to_end() {
     let res = app.log_in(&email, NEW_PASSWORD, None).await;
     assert_eq!(res.status(), StatusCode::OK);
     // The link proved the address is the account's.
-    let body = json(me(&app, &session_cookie(&res).unwrap()).await).await;
+    let cookie = session_cookie(&res).unwrap();
+    let body = json(me(&app, &cookie).await).await;
     assert_eq!(body["email_confirmed"], true, "{body}");
+    assert_eq!(event_types(&app, &cookie).await[..3], ["login", "login_failed", "password_reset"]);
 
     // Once only.
     let res = reset(&app, &token(&link), "yet another passphrase").await;
@@ -344,6 +352,7 @@ async fn sign_up_sends_a_confirmation_link_whose_page_changes_nothing() {
 
     assert_eq!(confirm(&app, &token(&link), Some(&cookie)).await.status(), StatusCode::OK);
     assert_eq!(json(me(&app, &cookie).await).await["email_confirmed"], true);
+    assert_eq!(event_types(&app, &cookie).await, ["email_confirmed", "signup"]);
     let res = confirm(&app, &token(&link), Some(&cookie)).await;
     let status = res.status();
     assert_invalid_token(status, &json(res).await);
@@ -418,6 +427,9 @@ async fn changing_the_email_end_to_end() {
     let body = json(me(&app, &cookie).await).await;
     assert_eq!(body["email"], new_email.as_str());
     assert_eq!(body["email_confirmed"], true);
+    let events = event_types(&app, &cookie).await;
+    assert_eq!(events[0], "email_changed", "{events:?}");
+    assert!(events.contains(&"email_change_requested".to_owned()), "{events:?}");
     assert_eq!(me(&app, &other).await.status(), StatusCode::UNAUTHORIZED);
     assert_logs_in(&app, &email, PASSWORD, StatusCode::UNAUTHORIZED).await;
     assert_logs_in(&app, &new_email, PASSWORD, StatusCode::OK).await;
@@ -655,13 +667,7 @@ async fn no_token_or_password_is_logged() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let post = |path: &str, form: Vec<(&'static str, String)>| {
-        client
-            .post(format!("{base}{path}"))
-            .header(header::ACCEPT, "application/json")
-            .form(&form)
-            .send()
-    };
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| common::post_form(&client, &base, path, form);
     let email = unique_email();
     let res = post("/api/signup", vec![("email", email.clone()), ("password", PASSWORD.into())]).await.unwrap();
     assert!(res.status().is_success());

@@ -39,6 +39,7 @@ async fn metrics_count_requests_logins_and_sessions_without_personal_labels() {
     assert_eq!(sample(&text, r#"gatehouse_http_requests_total{route="/reset-password/{token}",status="200"}"#), 1.0, "{text}");
     assert!(text.contains("gatehouse_http_request_duration_seconds_bucket{route=\"/api/login\""), "{text}");
     assert!(text.contains("gatehouse_password_hash_queue"), "{text}");
+    assert!(text.contains("gatehouse_mail_outbox_depth"), "{text}");
     // No email, IP or token in any label.
     assert!(!text.contains(&email) && !text.contains("127.0.0.1") && !text.contains(&"A".repeat(43)), "{text}");
 }

@@ -143,6 +143,33 @@ async fn the_throttle_counts_each_forwarded_client_apart() {
     assert_eq!(log[1]["ip"], "198.51.100.1");
 }
 
+/// `server audit EMAIL`: the account's log for an operator, newest first.
+#[tokio::test]
+async fn operators_read_the_security_log_with_server_audit() {
+    let app = TestApp::spawn_on(common::Backend::Sqlite, |_| {}).await;
+    let (email, _) = app.signed_up().await;
+    assert_eq!(app.log_in(&email, "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
+    let audit = |who: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_server"))
+            .args(["audit", who])
+            .env("DATABASE_URL", &app.config.database_url)
+            .env_remove("SESSION_STORE_URL")
+            .env("GATEHOUSE_DATA_DIR", app.db_path.parent().unwrap())
+            .output()
+            .unwrap()
+    };
+    let out = audit(&email);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = text.lines().collect();
+    assert!(lines[0].starts_with("2 security event(s)"), "{text}");
+    assert!(lines[1].contains("login_failed") && lines[1].contains("127.0.0.1"), "{text}");
+    assert!(lines[2].contains("signup"), "{text}");
+    let out = audit("nobody@example.com");
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no account has the email"));
+}
+
 /// SIGTERM: the request in flight finishes, then the process exits 0.
 #[tokio::test]
 async fn sigterm_finishes_the_request_in_flight_and_exits_0() {

@@ -762,13 +762,7 @@ async fn timeouts_and_login_limits_come_from_the_environment() {
         dir.path(),
     );
     let client = reqwest::Client::new();
-    let post = |path: &str, form: Vec<(&'static str, String)>| {
-        client
-            .post(format!("{base}{path}"))
-            .header(header::ACCEPT, "application/json")
-            .form(&form)
-            .send()
-    };
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| common::post_form(&client, &base, path, form);
     let email = unique_email();
     let res = post(
         "/api/signup",

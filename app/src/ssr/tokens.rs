@@ -59,7 +59,9 @@ pub async fn issue(
     use rand::RngCore as _;
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
-    let token = LinkToken::parse(&URL_SAFE_NO_PAD.encode(bytes)).expect("32 bytes make a token");
+    // 32 bytes are always 43 base64url characters, a token's shape.
+    let token = LinkToken::parse(&URL_SAFE_NO_PAD.encode(bytes))
+        .ok_or_else(|| sqlx::Error::Encode("a token of the wrong shape".into()))?;
     void(tx, user_id, purpose).await?;
     on_tx!(tx, conn => {
         sqlx::query(

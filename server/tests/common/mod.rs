@@ -474,6 +474,21 @@ pub fn start_binary_logged(
     (child, base, log)
 }
 
+/// A form POST the way a script sends it, to a server started by
+/// [`start_binary`] at `base`.
+pub fn post_form(
+    client: &Client,
+    base: &str,
+    path: &str,
+    form: Vec<(&'static str, String)>,
+) -> impl std::future::Future<Output = reqwest::Result<Response>> {
+    client
+        .post(format!("{base}{path}"))
+        .header(header::ACCEPT, "application/json")
+        .form(&form)
+        .send()
+}
+
 /// The `name=value` of the session cookie a response sets, if any.
 pub fn session_cookie(res: &Response) -> Option<String> {
     set_cookie_header(res).map(|h| h.split(';').next().unwrap().trim().to_owned())

@@ -11,8 +11,10 @@ fn bound(to: &str, subject: &str) -> Vec<u8> {
 /// Stores `message` in the outbox inside `tx`: it is sent if and only if
 /// the transaction commits.
 pub async fn enqueue(tx: &mut Tx, sealer: &Sealer, message: &Message, now: i64) -> Result<(), sqlx::Error> {
-    let body = serde_json::to_vec(message).expect("a message serialises");
-    let sealed = sealer.seal(&body, &bound(&message.to, &message.subject));
+    let body = serde_json::to_vec(message).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    let sealed = sealer
+        .seal(&body, &bound(&message.to, &message.subject))
+        .ok_or_else(|| sqlx::Error::Encode("the mail could not be sealed".into()))?;
     on_tx!(tx, conn => {
         sqlx::query(
             "INSERT INTO outbox (recipient, subject, sealed, created_at, next_attempt_at) \
@@ -101,36 +103,41 @@ impl Outbox {
         Ok(claimed)
     }
 
-    /// Marks a mail sent and drops its body: a sent mail keeps no link.
-    pub async fn sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+    /// One update of a claimed row: `sql` sets its columns from `$1` (a
+    /// time) and `$2` (an error, or NULL), for the row `$3`.
+    async fn update(&self, sql: &str, at: i64, error: Option<&str>, id: i64) -> Result<(), sqlx::Error> {
+        let error = error.map(|e| e.chars().take(500).collect::<String>());
         on_pool!(&self.db, pool => {
-            sqlx::query(
-                "UPDATE outbox SET sent_at = $1, sealed = NULL, claimed_until = 0, last_error = NULL \
-                 WHERE id = $2",
-            )
-            .bind(now)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
+            sqlx::query(sql)
+                .bind(at)
+                .bind(error)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
         })?;
         Ok(())
     }
 
+    /// Marks a mail sent and drops its body: a sent mail keeps no link.
+    pub async fn sent(&self, id: i64, now: i64) -> Result<(), sqlx::Error> {
+        let sql = "UPDATE outbox SET sent_at = $1, last_error = $2, sealed = NULL, claimed_until = 0 WHERE id = $3";
+        self.update(sql, now, None, id).await
+    }
+
     /// Gives a claimed mail back, to be tried again at `retry_at`.
     pub async fn failed(&self, id: i64, retry_at: i64, error: &str) -> Result<(), sqlx::Error> {
-        on_pool!(&self.db, pool => {
-            sqlx::query(
-                "UPDATE outbox SET next_attempt_at = $1, claimed_until = 0, last_error = $2 WHERE id = $3",
-            )
-            .bind(retry_at)
-            .bind(error.chars().take(500).collect::<String>())
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-        })?;
-        Ok(())
+        let sql = "UPDATE outbox SET next_attempt_at = $1, last_error = $2, claimed_until = 0 WHERE id = $3";
+        self.update(sql, retry_at, Some(error), id).await
+    }
+
+    /// Sets aside a mail that can never be sent (its body can't be opened,
+    /// or the server refuses its address for good): it keeps no body and is
+    /// never claimed again.
+    pub async fn undeliverable(&self, id: i64, error: &str) -> Result<(), sqlx::Error> {
+        let sql = "UPDATE outbox SET next_attempt_at = $1, last_error = $2, sealed = NULL, claimed_until = 0 \
+                   WHERE id = $3";
+        self.update(sql, i64::MAX, Some(error), id).await
     }
 
     /// Gives back a claimed mail that was not tried, as if never claimed.
@@ -141,25 +148,6 @@ impl Outbox {
                 .execute(pool)
                 .await
                 .map(|r| r.rows_affected())
-        })?;
-        Ok(())
-    }
-
-    /// Sets aside a mail that can never be sent (its body can't be opened,
-    /// or the server refuses its address for good): it keeps no body and is
-    /// never claimed again.
-    pub async fn undeliverable(&self, id: i64, error: &str) -> Result<(), sqlx::Error> {
-        on_pool!(&self.db, pool => {
-            sqlx::query(
-                "UPDATE outbox SET sealed = NULL, next_attempt_at = $1, claimed_until = 0, \
-                 last_error = $2 WHERE id = $3",
-            )
-            .bind(i64::MAX)
-            .bind(error)
-            .bind(id)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
         })?;
         Ok(())
     }

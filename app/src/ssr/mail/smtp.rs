@@ -45,7 +45,10 @@ impl SmtpSettings {
             .trim_matches(['[', ']'])
             .to_owned();
         let decode = |s: &str| {
-            percent_decode(s).ok_or_else(|| "its user name or password is not valid percent-encoding".to_owned())
+            percent_encoding::percent_decode_str(s)
+                .decode_utf8()
+                .map(|text| text.into_owned())
+                .map_err(|_| "its user name or password is not valid percent-encoding".to_owned())
         };
         let credentials = match (url.username(), url.password()) {
             ("", None) => None,
@@ -65,23 +68,6 @@ impl SmtpSettings {
             credentials,
         })
     }
-}
-
-fn percent_decode(s: &str) -> Option<String> {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = s.get(i + 1..i + 3)?;
-            out.push(u8::from_str_radix(hex, 16).ok()?);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).ok()
 }
 
 /// Why a mail was not sent: worth trying again later, or never.
