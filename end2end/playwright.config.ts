@@ -6,7 +6,9 @@ import { join, resolve } from "node:path";
 // The release server built by `cargo leptos build --release`, on its own
 // port with a fresh database for every run. scripts/test.sh sets these.
 const port = process.env.E2E_PORT ?? "3100";
-const baseURL = `http://127.0.0.1:${port}`;
+// `localhost`, not 127.0.0.1: a passkey's relying party must be a name, and
+// APP_BASE_URL (below) is the relying party. It still resolves to 127.0.0.1.
+const baseURL = `http://localhost:${port}`;
 const root = resolve(__dirname, "..");
 const serverBin = process.env.GATEHOUSE_SERVER_BIN ?? join(root, "target/release/server");
 const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
@@ -50,7 +52,7 @@ export default defineConfig({
   webServer: {
     command: serverBin,
     cwd: root,
-    url: `${baseURL}/healthz`,
+    url: `http://127.0.0.1:${port}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
     stdout: "pipe",

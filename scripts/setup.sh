@@ -115,6 +115,11 @@ if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then
   RUNLEVEL=1 apt_install nginx
 fi
 
+# --- OpenSSL's headers: webauthn-rs (passkeys) links the system OpenSSL ---
+if ! dpkg -s libssl-dev >/dev/null 2>&1 || ! command -v pkg-config >/dev/null; then
+  apt_install libssl-dev pkg-config
+fi
+
 echo "$RUSTUP_TOOLCHAIN" >"$STATE_DIR/toolchain"
 
 say "ready: $(rustc --version), $(cargo leptos --version), wasm-bindgen $WASM_BINDGEN_VERSION"

@@ -418,3 +418,13 @@ fn clear_marks() {
         };
     }
 }
+
+/// Whether the page has a field the browser may offer passkeys in
+/// (`autocomplete="username webauthn"`).
+pub fn has_webauthn_field() -> bool {
+    document()
+        .query_selector("input[autocomplete~=webauthn]")
+        .ok()
+        .flatten()
+        .is_some()
+}

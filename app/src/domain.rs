@@ -15,6 +15,8 @@ pub enum Field {
     NewPassword,
     /// The address to move the account to (changing the email).
     NewEmail,
+    /// A code from an authenticator app, or a recovery code.
+    Code,
 }
 
 impl Field {
@@ -26,6 +28,7 @@ impl Field {
             Self::CurrentPassword => "current_password",
             Self::NewPassword => "new_password",
             Self::NewEmail => "new_email",
+            Self::Code => "code",
         }
     }
 }
@@ -184,15 +187,19 @@ pub enum FormRules {
     EmailOnly,
     /// A new email (changing the account's address).
     NewEmail,
+    /// A code from an authenticator app or a recovery code (the second
+    /// step of a login, turning two-step verification on).
+    Code,
 }
 
 impl FormRules {
-    const ALL: [Self; 5] = [
+    const ALL: [Self; 6] = [
         Self::Signup,
         Self::Login,
         Self::NewPassword,
         Self::EmailOnly,
         Self::NewEmail,
+        Self::Code,
     ];
 
     /// How a page names the rules its submit button checks (`data-rules`).
@@ -203,6 +210,7 @@ impl FormRules {
             Self::NewPassword => "new-password",
             Self::EmailOnly => "email",
             Self::NewEmail => "new-email",
+            Self::Code => "code",
         }
     }
 
@@ -226,6 +234,9 @@ impl FormRules {
             }
             Self::NewPassword => {
                 Password::parse(&value(Field::NewPassword)).map_err(|e| e.on(Field::NewPassword))?;
+            }
+            Self::Code => {
+                SecondFactorCode::parse(&value(Field::Code))?;
             }
         }
         Ok(())
@@ -284,6 +295,56 @@ impl LinkToken {
 impl fmt::Debug for LinkToken {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("LinkToken(********)")
+    }
+}
+
+/// What a person types at the second step of a login: the 6 digits their
+/// authenticator app shows, or one of their recovery codes (ten letters
+/// and digits, shown as `abcde-23456`). Spaces and dashes don't matter,
+/// nor does case. Recovery codes use no `0`/`1`/`o`/`l`/`i`, and are ten
+/// long, so the two kinds never look alike.
+#[derive(Clone, PartialEq, Eq)]
+pub enum SecondFactorCode {
+    Totp(String),
+    Recovery(String),
+}
+
+impl SecondFactorCode {
+    /// The letters and digits a recovery code is made of.
+    pub const RECOVERY_ALPHABET: &'static [u8] = b"abcdefghjkmnpqrstuvwxyz23456789";
+    pub const RECOVERY_LEN: usize = 10;
+
+    pub fn parse(input: &str) -> Result<Self, Invalid> {
+        let invalid = |message| Invalid {
+            field: Field::Code,
+            message,
+        };
+        let compact: String = input
+            .chars()
+            .filter(|c| !c.is_whitespace() && *c != '-')
+            .flat_map(char::to_lowercase)
+            .collect();
+        if compact.is_empty() {
+            return Err(invalid("Enter the code from your authenticator app."));
+        }
+        if compact.len() == 6 && compact.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(Self::Totp(compact));
+        }
+        if compact.len() == Self::RECOVERY_LEN
+            && compact.bytes().all(|b| Self::RECOVERY_ALPHABET.contains(&b))
+        {
+            return Ok(Self::Recovery(compact));
+        }
+        Err(invalid(
+            "Enter the 6 digits your authenticator app shows, or one of your recovery codes.",
+        ))
+    }
+}
+
+// A code is a key to an account, however briefly: never in a log line.
+impl fmt::Debug for SecondFactorCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SecondFactorCode(********)")
     }
 }
 
@@ -356,11 +417,16 @@ pub enum Flash {
     ConfirmationSent,
     AlreadyConfirmed,
     EmailChangeRequested,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesCreated,
+    PasskeyRemoved,
+    PasskeyAdded,
 }
 
 impl Flash {
     pub const COOKIE: &'static str = "gatehouse_flash";
-    const ALL: [Self; 13] = [
+    const ALL: [Self; 18] = [
         Self::LoggedOut,
         Self::SessionExpired,
         Self::PasswordChanged,
@@ -374,6 +440,11 @@ impl Flash {
         Self::ConfirmationSent,
         Self::AlreadyConfirmed,
         Self::EmailChangeRequested,
+        Self::TotpEnabled,
+        Self::TotpDisabled,
+        Self::RecoveryCodesCreated,
+        Self::PasskeyRemoved,
+        Self::PasskeyAdded,
     ];
 
     /// What `/reset-password` says whatever was typed: the same words
@@ -405,6 +476,11 @@ impl Flash {
                 "Check the new address's inbox for a link to confirm the change. \
                  Until you use it, your email stays as it is."
             }
+            Self::TotpEnabled => "Two-step verification is on. Keep your recovery codes somewhere safe.",
+            Self::TotpDisabled => "Two-step verification is off: logging in takes your password alone.",
+            Self::RecoveryCodesCreated => "New recovery codes made; the old ones no longer work.",
+            Self::PasskeyRemoved => "Passkey removed.",
+            Self::PasskeyAdded => "Passkey added. Next time, sign in with it: no password needed.",
         }
     }
 
@@ -424,6 +500,11 @@ impl Flash {
             Self::ConfirmationSent => "confirmation_sent",
             Self::AlreadyConfirmed => "already_confirmed",
             Self::EmailChangeRequested => "email_change_requested",
+            Self::TotpEnabled => "totp_enabled",
+            Self::TotpDisabled => "totp_disabled",
+            Self::RecoveryCodesCreated => "recovery_codes_created",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeyAdded => "passkey_added",
         }
     }
 
@@ -447,10 +528,17 @@ pub enum EventKind {
     EmailChangeRequested,
     EmailChanged,
     EmailConfirmed,
+    TotpEnabled,
+    TotpDisabled,
+    RecoveryCodesCreated,
+    RecoveryCodeUsed,
+    PasskeyAdded,
+    PasskeyRemoved,
+    PasskeyLogin,
 }
 
 impl EventKind {
-    const ALL: [Self; 12] = [
+    const ALL: [Self; 19] = [
         Self::Signup,
         Self::Login,
         Self::LoginFailed,
@@ -463,6 +551,13 @@ impl EventKind {
         Self::EmailChangeRequested,
         Self::EmailChanged,
         Self::EmailConfirmed,
+        Self::TotpEnabled,
+        Self::TotpDisabled,
+        Self::RecoveryCodesCreated,
+        Self::RecoveryCodeUsed,
+        Self::PasskeyAdded,
+        Self::PasskeyRemoved,
+        Self::PasskeyLogin,
     ];
 
     pub fn code(self) -> &'static str {
@@ -479,6 +574,13 @@ impl EventKind {
             Self::EmailChangeRequested => "email_change_requested",
             Self::EmailChanged => "email_changed",
             Self::EmailConfirmed => "email_confirmed",
+            Self::TotpEnabled => "totp_enabled",
+            Self::TotpDisabled => "totp_disabled",
+            Self::RecoveryCodesCreated => "recovery_codes_created",
+            Self::RecoveryCodeUsed => "recovery_code_used",
+            Self::PasskeyAdded => "passkey_added",
+            Self::PasskeyRemoved => "passkey_removed",
+            Self::PasskeyLogin => "passkey_login",
         }
     }
 
@@ -501,6 +603,13 @@ impl EventKind {
             Self::EmailChangeRequested => "Change of email asked for",
             Self::EmailChanged => "Email address changed",
             Self::EmailConfirmed => "Email address confirmed",
+            Self::TotpEnabled => "Two-step verification turned on",
+            Self::TotpDisabled => "Two-step verification turned off",
+            Self::RecoveryCodesCreated => "New recovery codes made",
+            Self::RecoveryCodeUsed => "A recovery code was used to log in",
+            Self::PasskeyAdded => "Passkey added",
+            Self::PasskeyRemoved => "Passkey removed",
+            Self::PasskeyLogin => "Logged in with a passkey",
         }
     }
 }

@@ -30,6 +30,16 @@ pub enum ErrorCode {
     NotFound,
     /// 429: too many failed logins; `retry_after` says for how long.
     TooManyAttempts,
+    /// 400: a second step with no login waiting for it (none begun in
+    /// this browser, or more than five minutes ago).
+    NoPendingLogin,
+    /// 401: a code from an authenticator app or a recovery code that is
+    /// wrong, or was used already.
+    BadCode,
+    /// 400: a new passkey whose registration does not verify.
+    BadPasskey,
+    /// 401: a passkey login that fails, the same whatever the reason.
+    PasskeyFailed,
     /// 503: the database or session store did not answer.
     Unavailable,
     /// The browser could not reach the server (client side only).
@@ -40,9 +50,9 @@ impl ErrorCode {
     pub fn status(self) -> u16 {
         match self {
             Self::Invalid => 422,
-            Self::InvalidToken => 400,
+            Self::InvalidToken | Self::NoPendingLogin | Self::BadPasskey => 400,
             Self::EmailTaken => 409,
-            Self::BadCredentials | Self::Unauthorized => 401,
+            Self::BadCredentials | Self::Unauthorized | Self::BadCode | Self::PasskeyFailed => 401,
             Self::Forbidden => 403,
             Self::NotFound => 404,
             Self::TooManyAttempts => 429,
@@ -143,6 +153,55 @@ impl ApiError {
                 "That is not your current password.",
             )
         }
+    }
+
+    pub fn no_pending_login() -> Self {
+        Self::new(
+            ErrorCode::NoPendingLogin,
+            "There is no login waiting for a code in this browser: it took more than \
+             five minutes, or began somewhere else. Log in again.",
+        )
+    }
+
+    /// A second step that does not pass (also when turning an app on, with
+    /// the 422 the contract gives there: see [`Self::wrong_new_code`]).
+    pub fn bad_code() -> Self {
+        Self {
+            field: Some(Field::Code),
+            ..Self::new(
+                ErrorCode::BadCode,
+                "That code is not right, or it has been used already. \
+                 Try the newest code your app shows, or a recovery code.",
+            )
+        }
+    }
+
+    /// A code that does not match the app being set up.
+    pub fn wrong_new_code() -> Self {
+        Self::invalid(
+            Some(Field::Code),
+            "That code does not match. Check the app shows Gatehouse and type \
+             the code it shows now.",
+        )
+    }
+
+    pub fn bad_passkey() -> Self {
+        Self::new(
+            ErrorCode::BadPasskey,
+            "That passkey could not be added: the browser's answer did not verify. Try again.",
+        )
+    }
+
+    /// One answer for every failed passkey login, unknown or wrong.
+    pub fn passkey_failed() -> Self {
+        Self::new(
+            ErrorCode::PasskeyFailed,
+            "That passkey did not sign you in. Use another one, or your email and password.",
+        )
+    }
+
+    pub fn no_such_passkey() -> Self {
+        Self::new(ErrorCode::NotFound, "That passkey is not one of yours, or it was removed already.")
     }
 
     pub fn no_such_session() -> Self {

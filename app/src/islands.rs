@@ -88,3 +88,136 @@ pub fn PasswordHint() -> impl IntoView {
         </p>
     }
 }
+
+/// "Sign in with a passkey" on `/login` and `/login/verify`, and, where the
+/// page has a field marked `autocomplete="… webauthn"`, the browser's
+/// passkey autofill on it. Without JavaScript (or a browser without
+/// passkeys) it shows nothing, and the password form works as ever.
+#[island]
+pub fn PasskeyLogin() -> impl IntoView {
+    use crate::passkey_browser::{self as passkeys, Failure};
+    use leptos::task::spawn_local;
+    let ready = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    // The autofill request waiting in the field, aborted when the button
+    // starts a request of its own.
+    let autofill = StoredValue::new_local(None::<web_sys::AbortController>);
+    let failed = move |failure: Failure| {
+        busy.set(false);
+        if let Failure::Said(message) = failure {
+            error.set(Some(message));
+        }
+    };
+    Effect::new(move |_| {
+        if !passkeys::supported() {
+            return;
+        }
+        ready.set(true);
+        if !browser::has_webauthn_field() {
+            return;
+        }
+        spawn_local(async move {
+            if !passkeys::autofill_available().await {
+                return;
+            }
+            let Ok(controller) = web_sys::AbortController::new() else {
+                return;
+            };
+            let signal = controller.signal();
+            autofill.set_value(Some(controller));
+            if let Err(failure) = passkeys::sign_in(Some(&signal)).await {
+                // Aborted for the button: that request reports instead.
+                if !signal.aborted() {
+                    failed(failure);
+                }
+            }
+        });
+    });
+    let sign_in = move |_| {
+        if let Some(controller) = autofill.try_update_value(|c| c.take()).flatten() {
+            controller.abort();
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            if let Err(failure) = passkeys::sign_in(None).await {
+                failed(failure);
+            }
+        });
+    };
+    view! {
+        <div class="passkey-login">
+            {move || ready.get().then(|| view! {
+                <p class="or">"or"</p>
+                <button type="button" class="secondary" data-testid="passkey-login"
+                    disabled=move || busy.get() aria-busy=move || if busy.get() { "true" } else { "false" }
+                    on:click=sign_in>
+                    {move || if busy.get() { "Waiting for your passkey…" } else { "Sign in with a passkey" }}
+                </button>
+            })}
+            // Only there with something to say: an empty alert would be
+            // one more landmark for nothing.
+            {move || error.get().map(|message| view! {
+                <p class="field-error" role="alert" data-testid="passkey-error">{message}</p>
+            })}
+        </div>
+    }
+}
+
+/// Adding a passkey on `/security`: a name, then the browser's own dialog.
+/// Passkeys need JavaScript, so without it none of this is shown.
+#[island]
+pub fn AddPasskey() -> impl IntoView {
+    use crate::passkey_browser::{self as passkeys, Failure};
+    use leptos::task::spawn_local;
+    let ready = RwSignal::new(false);
+    let busy = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let name = NodeRef::<html::Input>::new();
+    Effect::new(move |_| ready.set(passkeys::supported()));
+    let add = move || {
+        let Some(input) = name.get_untracked() else {
+            return;
+        };
+        let typed = input.value().trim().to_owned();
+        if typed.is_empty() {
+            error.set(Some("Give the passkey a name, such as \"Work laptop\".".to_owned()));
+            let _ = input.focus();
+            return;
+        }
+        error.set(None);
+        busy.set(true);
+        spawn_local(async move {
+            if let Err(failure) = passkeys::register(&typed).await {
+                busy.set(false);
+                error.set(Some(match failure {
+                    Failure::Said(message) => message,
+                    Failure::Dismissed => "No passkey was made: the browser's dialog was closed, or this device already holds one for your account.".to_owned(),
+                }));
+            }
+        });
+    };
+    view! {
+        <div class="add-passkey">
+            {move || ready.get().then(|| view! {
+                <div class="field">
+                    <label for="passkey-name">"Name of the new passkey"</label>
+                    <div class="input-row">
+                        <input id="passkey-name" type="text" maxlength="64" autocomplete="off"
+                            placeholder="Work laptop" node_ref=name
+                            aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
+                            aria-describedby="passkey-name-error"
+                            on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); add() }/>
+                    </div>
+                    <p class="field-error" id="passkey-name-error" aria-live="polite">{move || error.get()}</p>
+                </div>
+                <button type="button" data-testid="add-passkey" disabled=move || busy.get()
+                    aria-busy=move || if busy.get() { "true" } else { "false" }
+                    on:click=move |_| add()>
+                    {move || if busy.get() { "Waiting for your passkey…" } else { "Add a passkey" }}
+                </button>
+            })}
+        </div>
+    }
+}

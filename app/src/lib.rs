@@ -13,6 +13,7 @@
 
 pub mod api;
 mod browser;
+mod passkey_browser;
 pub mod domain;
 pub mod error;
 pub mod islands;

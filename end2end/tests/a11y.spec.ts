@@ -1,6 +1,7 @@
 import AxeBuilder from "@axe-core/playwright";
 import { Browser, expect, Page, test, TestInfo } from "@playwright/test";
 import { jsEnabled, PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
+import { totp } from "./totp";
 
 // axe-core checks every page, signed out and signed in, in the light and
 // the dark colour scheme, and forms showing their errors, in both projects.
@@ -44,7 +45,7 @@ for (const colorScheme of ["light", "dark"] as const) {
   test.describe(`${colorScheme} scheme`, () => {
     test("signed-out pages pass axe", async ({ browser }, testInfo) => {
       const page = await pageFor(browser, testInfo, colorScheme);
-      for (const path of ["/", "/login", "/signup", "/no-such-page", "/reset-password", `/reset-password/${"x".repeat(43)}`]) {
+      for (const path of ["/", "/login", "/login/verify", "/signup", "/no-such-page", "/reset-password", `/reset-password/${"x".repeat(43)}`]) {
         await expectAccessible(page, path, testInfo, colorScheme);
       }
     });
@@ -80,6 +81,39 @@ for (const colorScheme of ["light", "dark"] as const) {
       await page.getByRole("button", { name: "Change password" }).click();
       await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
       expect(await violations(page), `axe on a refused password change for ${email}`).toEqual([]);
+    });
+
+    test("two-step verification's pages pass axe in every state", async ({ browser }, testInfo) => {
+      const page = await pageFor(browser, testInfo, colorScheme);
+      const email = await signUp(page, testInfo);
+      await visit(page, "/security", testInfo);
+      await page.getByRole("button", { name: "Set up an authenticator app" }).click();
+      const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+      expect(await violations(page), "axe on the QR code and secret").toEqual([]);
+      await page.getByLabel("Code from the app").fill("000000");
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+      await expect(page.getByLabel("Code from the app")).toHaveAttribute("aria-invalid", "true");
+      expect(await violations(page), "axe on a wrong code").toEqual([]);
+      await page.getByLabel("Code from the app").fill(totp(secret));
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Turn on two-step verification" }).click();
+      await expect(page.getByTestId("recovery-codes")).toBeVisible();
+      expect(await violations(page), "axe on the recovery codes").toEqual([]);
+      await visit(page, "/security", testInfo);
+      expect(await violations(page), "axe on /security with two-step verification on").toEqual([]);
+
+      await page.getByRole("button", { name: "Log out" }).first().click();
+      await expect(page).toHaveURL(/\/login$/);
+      await page.getByLabel("Email").fill(email);
+      await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+      await page.getByRole("button", { name: "Log in" }).click();
+      await expect(page).toHaveURL(/\/login\/verify$/);
+      expect(await violations(page), "axe on /login/verify").toEqual([]);
+      await page.getByLabel("Code", { exact: true }).fill("111111");
+      await page.getByRole("button", { name: "Verify" }).click();
+      await expect(page.getByLabel("Code", { exact: true })).toHaveAttribute("aria-invalid", "true");
+      expect(await violations(page), "axe on a wrong second step").toEqual([]);
     });
   });
 }

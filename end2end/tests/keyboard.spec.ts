@@ -1,5 +1,6 @@
 import { expect, Locator, Page, test, TestInfo } from "@playwright/test";
 import { jsEnabled, me, otherDevice, PASSWORD, uniqueEmail, visit } from "./helpers";
+import { totp } from "./totp";
 
 // A person with only a keyboard, on a phone and on a desktop, with
 // JavaScript on and off: signs up (getting one thing wrong first), goes to
@@ -106,3 +107,44 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await expect(page.locator("header").getByRole("link", { name: "Log in" })).toBeVisible();
   });
 }
+
+test("keyboard only: turn on two-step verification, then log in with a code", async ({ page }, testInfo) => {
+  await page.setViewportSize(sizes.phone);
+  const email = uniqueEmail(testInfo);
+  // Signed up in this browser, by the form, then only the keyboard.
+  await visit(page, "/signup", testInfo);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Sign up" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+
+  await tabTo(page, page.getByRole("link", { name: "Security", exact: true }), "the Security link");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/security$/);
+  await expectFreshPage(page, testInfo, "Security · Gatehouse");
+  await tabTo(page, page.getByRole("button", { name: "Set up an authenticator app" }), "the set-up button");
+  await page.keyboard.press("Enter");
+  const secret = (await page.getByTestId("totp-secret").textContent())!.trim();
+  await tabTo(page, page.getByLabel("Code from the app"), "the code field");
+  await page.keyboard.type(totp(secret));
+  await tabTo(page, page.getByLabel("Password", { exact: true }), "the password field");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page.getByTestId("recovery-codes").locator("code")).toHaveCount(10);
+
+  await tabTo(page, page.getByRole("button", { name: "Log out", exact: true }), "a Log out button");
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/login$/);
+  await tabTo(page, page.getByLabel("Email"), "the email field");
+  await page.keyboard.type(email);
+  await tabTo(page, page.getByLabel("Password", { exact: true }), "the password field");
+  await page.keyboard.type(PASSWORD);
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/login\/verify$/);
+  await expectFreshPage(page, testInfo, "Two-step verification · Gatehouse");
+  await tabTo(page, page.getByLabel("Code", { exact: true }), "the code field");
+  await page.keyboard.type(totp(secret, 30));
+  await page.keyboard.press("Enter");
+  await expect(page).toHaveURL(/\/profile$/);
+  await expect(page.getByTestId("profile-email")).toHaveText(email);
+});

@@ -4,6 +4,9 @@
 //! server sessions list EMAIL   the account's live sessions
 //! server sessions end EMAIL    end all of them (a "remote logout")
 //! server audit EMAIL           the account's security log, newest first
+//! server second-factor reset EMAIL
+//!                              turn two-step verification off (a lost
+//!                              phone), after checking who is asking
 //! ```
 //!
 //! They read the same environment as the server (`DATABASE_URL`,
@@ -18,7 +21,8 @@ use app::{
 use std::{fmt::Write as _, process::ExitCode};
 
 pub const USAGE: &str =
-    "usage: server sessions list EMAIL | server sessions end EMAIL | server audit EMAIL";
+    "usage: server sessions list EMAIL | server sessions end EMAIL | server audit EMAIL \
+     | server second-factor reset EMAIL";
 
 /// What the arguments asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -28,6 +32,7 @@ pub enum Command {
     ListSessions(String),
     EndSessions(String),
     Audit(String),
+    ResetSecondFactor(String),
 }
 
 impl Command {
@@ -36,6 +41,9 @@ impl Command {
         match args {
             [] => Ok(Self::Serve),
             [group, email] if group == "audit" => Ok(Self::Audit(email.clone())),
+            [group, verb, email] if group == "second-factor" && verb == "reset" => {
+                Ok(Self::ResetSecondFactor(email.clone()))
+            }
             [group, verb, email] if group == "sessions" => match verb.as_str() {
                 "list" => Ok(Self::ListSessions(email.clone())),
                 "end" => Ok(Self::EndSessions(email.clone())),
@@ -62,8 +70,10 @@ pub async fn run(command: Command, config: Config) -> ExitCode {
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
-    let (Command::ListSessions(email) | Command::EndSessions(email) | Command::Audit(email)) =
-        &command
+    let (Command::ListSessions(email)
+    | Command::EndSessions(email)
+    | Command::Audit(email)
+    | Command::ResetSecondFactor(email)) = &command
     else {
         anyhow::bail!("nothing to do");
     };
@@ -123,6 +133,29 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                 )?;
             }
         }
+        Command::ResetSecondFactor(_) => {
+            let secret = config.resolve_secret()?;
+            let factors = app::ssr::second_factor::SecondFactors::new(stores.db.clone(), secret.as_bytes());
+            // Recorded in the account's security log as the operator's doing.
+            let operator = session::Client {
+                user_agent: "server second-factor reset (operator)".to_owned(),
+                ip: String::new(),
+            };
+            let was_on = factors
+                .disable(user.id, &operator)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            if was_on {
+                writeln!(
+                    out,
+                    "two-step verification is off for {}: the password alone logs in, and its \
+                     recovery codes are deleted; it can be turned on again on /security",
+                    user.email
+                )?;
+            } else {
+                writeln!(out, "two-step verification was not on for {}; nothing changed", user.email)?;
+            }
+        }
         Command::Serve => {}
     }
     Ok(out)
@@ -166,6 +199,11 @@ mod tests {
             Command::parse(&args(&["audit", "a@b.c"])),
             Ok(Command::Audit("a@b.c".into()))
         );
+        assert_eq!(
+            Command::parse(&args(&["second-factor", "reset", "a@b.c"])),
+            Ok(Command::ResetSecondFactor("a@b.c".into()))
+        );
+        assert!(Command::parse(&args(&["second-factor", "drop", "a@b.c"])).is_err());
         assert!(Command::parse(&args(&["sessions", "drop", "a@b.c"])).is_err());
         assert!(Command::parse(&args(&["sessions"])).is_err());
     }

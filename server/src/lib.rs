@@ -20,7 +20,9 @@ use app::ssr::{
         worker::{self, Backoff},
         Mail,
     },
+    passkeys::Passkeys,
     passwords::Hasher,
+    second_factor::SecondFactors,
     audit::SecurityLog,
     recovery::Recovery,
     redis_store::RedisBackend,
@@ -144,6 +146,10 @@ impl Application {
             recovery: recovery.clone(),
             outbox: outbox.clone(),
             log: log.clone(),
+            factors: SecondFactors::new(db.clone(), secret.as_bytes()),
+            // The relying party is APP_BASE_URL (or development's
+            // http://localhost:<port>).
+            passkeys: Passkeys::new(db.clone(), &base_url),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.

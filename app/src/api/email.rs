@@ -45,13 +45,11 @@ pub async fn reset_password(
     new_password: String,
     #[server(default)] code: Option<String>,
 ) -> Result<(), ApiError> {
-    // Two-step verification is not offered yet, so no account needs a code.
-    let _ = code;
     let result: Result<(), ApiError> = async {
         let token = link_token(&token)?;
         let state = AppState::from_context()?;
         // A dead link says so before the password is looked at.
-        state
+        let link = state
             .recovery
             .peek(&token, &[crate::ssr::tokens::Purpose::Reset])
             .await?
@@ -59,6 +57,9 @@ pub async fn reset_password(
         let password = Password::parse(&new_password)
             .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
         common_passwords::refuse_common(&password).map_err(|e| e.on_field(Field::NewPassword))?;
+        if state.factors.enabled(link.user_id).await? {
+            super::two_factor::check_reset_code(&state, link.user_id, code.as_deref()).await?;
+        }
         let hash = state.hasher.hash(&password).await?;
         let user_id = state.recovery.reset_password(&token, &hash, &client()).await?;
         let ended = state

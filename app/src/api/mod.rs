@@ -3,10 +3,14 @@
 //! scripts alike.
 
 mod email;
+mod passkeys;
 mod security;
+mod two_factor;
 
 pub use email::*;
+pub use passkeys::*;
 pub use security::*;
+pub use two_factor::*;
 
 use crate::error::ApiError;
 use leptos::prelude::*;
@@ -25,8 +29,15 @@ use tower_sessions::Session;
 pub struct User {
     pub email: String,
     pub email_confirmed: bool,
-    /// Whether logging in takes a second step (not offered yet).
+    /// Whether logging in takes a second step.
     pub two_factor: bool,
+}
+
+/// What `POST /api/login` answers: whether a second step is needed
+/// before the browser is signed in (then it goes to `/login/verify`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LoginStep {
+    pub second_factor: bool,
 }
 
 /// A form post's error carries the email as typed, so the page it comes
@@ -72,8 +83,8 @@ pub async fn login(
     password: String,
     #[server(default)] remember: Option<String>,
     #[server(default)] next: Option<String>,
-) -> Result<(), ApiError> {
-    let result: Result<(), ApiError> = async {
+) -> Result<LoginStep, ApiError> {
+    let result: Result<LoginStep, ApiError> = async {
         let state = AppState::from_context()?;
         let client = client();
         let keys = Keys::new(&email, &client.ip);
@@ -89,14 +100,11 @@ pub async fn login(
         // refusal is logged for the account it protects (one for no
         // account would be attached to no one and tell no one anything).
         if let Err(refused) = state.throttle.check(&keys, session::now()).await {
-            if refused.code != crate::error::ErrorCode::TooManyAttempts {
-                return Err(refused);
-            }
-            if let Some(user) = lookup().await? {
-                state.log.record(Some(user.id), EventKind::LoginThrottled, &client).await?;
-            }
-            login_outcome("throttled");
-            return Err(refused);
+            let user_id = match refused.code {
+                crate::error::ErrorCode::TooManyAttempts => lookup().await?.map(|u| u.id),
+                _ => None,
+            };
+            return Err(refused_login(&state, refused, user_id, &client).await);
         }
         let user = lookup().await?;
         let (user, stored) = match user {
@@ -111,18 +119,26 @@ pub async fn login(
         let matches = state.hasher.verify(&password, stored).await?;
         let user_id = user.as_ref().map(|u| u.id);
         let Some(user) = user.filter(|_| matches) else {
-            state.throttle.record_failure(&keys, session::now()).await?;
-            state.log.record(user_id, EventKind::LoginFailed, &client).await?;
-            login_outcome("bad_credentials");
+            failed_login(&state, &keys, user_id, &client, "bad_credentials").await?;
             return Err(ApiError::bad_credentials());
         };
-        state.throttle.clear_account(&keys).await?;
         let session = session::current().await?;
+        let remember = is_checked(remember.as_deref());
+        if state.factors.enabled(user.id).await? {
+            // The account's failure count stays until the second step
+            // passes: a right password must not buy more code guesses.
+            let next = next.as_deref().and_then(NextPath::parse).map(|n| n.as_str().to_owned());
+            session::begin_pending(&session, user.id, remember, next).await?;
+            login_outcome("second_step");
+            leptos_axum::redirect("/login/verify");
+            return Ok(LoginStep { second_factor: true });
+        }
+        state.throttle.clear_account(&keys).await?;
         session::log_in(
             &session,
             user.id,
             &user.email,
-            is_checked(remember.as_deref()),
+            remember,
             &state.lifetimes,
             client.clone(),
         )
@@ -130,15 +146,54 @@ pub async fn login(
         state.log.record(Some(user.id), EventKind::Login, &client).await?;
         login_outcome("ok");
         leptos_axum::redirect(NextPath::or_profile(next.as_deref()).as_str());
-        Ok(())
+        Ok(LoginStep { second_factor: false })
     }
     .await;
     result.map_err(|err| keep_email(err, &email))
 }
 
+/// A login the throttle refused: logged (when it is 429) for the account
+/// it protects, and counted. Answers the refusal, or the error that
+/// stopped it being logged.
+#[cfg(feature = "ssr")]
+pub(crate) async fn refused_login(
+    state: &AppState,
+    refused: ApiError,
+    user_id: Option<i64>,
+    client: &crate::ssr::session::Client,
+) -> ApiError {
+    if refused.code != crate::error::ErrorCode::TooManyAttempts {
+        return refused;
+    }
+    login_outcome("throttled");
+    match user_id {
+        Some(id) => match state.log.record(Some(id), EventKind::LoginThrottled, client).await {
+            Ok(()) => refused,
+            Err(err) => err,
+        },
+        None => refused,
+    }
+}
+
+/// A failed attempt (a wrong password, a wrong code): counted against the
+/// throttle, logged, and counted for /metrics by `outcome`.
+#[cfg(feature = "ssr")]
+pub(crate) async fn failed_login(
+    state: &AppState,
+    keys: &Keys,
+    user_id: Option<i64>,
+    client: &crate::ssr::session::Client,
+    outcome: &'static str,
+) -> Result<(), ApiError> {
+    state.throttle.record_failure(keys, session::now()).await?;
+    state.log.record(user_id, EventKind::LoginFailed, client).await?;
+    login_outcome(outcome);
+    Ok(())
+}
+
 /// Counts a login attempt by how it ended, for /metrics.
 #[cfg(feature = "ssr")]
-fn login_outcome(outcome: &'static str) {
+pub(crate) fn login_outcome(outcome: &'static str) {
     metrics::counter!("gatehouse_logins_total", "outcome" => outcome).increment(1);
 }
 
@@ -181,7 +236,7 @@ pub async fn me() -> Result<User, ApiError> {
     Ok(User {
         email: auth.email,
         email_confirmed: confirmed,
-        two_factor: false,
+        two_factor: state.factors.enabled(auth.user_id).await?,
     })
 }
 

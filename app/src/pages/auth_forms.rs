@@ -3,9 +3,10 @@
 
 use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
-    api::{Login, Signup},
+    api::{Login, Signup, VerifySecondFactor},
     domain::{Field, FormRules},
-    islands::PasswordHint,
+    islands::{PasskeyLogin, PasswordHint},
+    ssr::session,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -45,7 +46,9 @@ pub fn LoginPage() -> impl IntoView {
             <h1>"Log in"</h1>
             <form method="post" action=Login::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="email" label="Email" kind="email" autocomplete="username"
+                // `webauthn`: a browser offers this site's passkeys in the
+                // field's autofill (the PasskeyLogin island asks it to).
+                <TextField id="email" label="Email" kind="email" autocomplete="username webauthn"
                     field=Field::Email error=error.clone() value=typed_email/>
                 <TextField id="password" label="Password" kind="password" autocomplete="current-password"
                     field=Field::Password error/>
@@ -56,8 +59,51 @@ pub fn LoginPage() -> impl IntoView {
                 <input type="hidden" name="next" value=next/>
                 <SubmitButton label="Log in" busy="Logging in…" rules=FormRules::Login/>
             </form>
+            <PasskeyLogin/>
             <p><a href="/reset-password">"Forgot your password?"</a></p>
             <p>"New here? " <a href="/signup">"Create an account"</a></p>
+        </section>
+    }
+}
+
+/// `/login/verify`: the second step of a login whose password was right,
+/// for an account with two-step verification. Only the browser that typed
+/// the password has the login waiting (in its session), for five minutes.
+#[component]
+pub fn VerifyPage() -> impl IntoView {
+    let error = Request::get().error_for(VerifySecondFactor::PATH);
+    let body = Suspend::new(async move {
+        let waiting = match session::current().await {
+            Ok(session) => session::pending(&session).await.ok().flatten().is_some(),
+            Err(_) => false,
+        };
+        if !waiting {
+            return view! {
+                <div data-testid="no-pending-login">
+                    <p role="alert">"There is no login waiting for a code in this browser. It may have taken more than five minutes, or begun in another browser."</p>
+                    <p><a href="/login">"Log in again"</a></p>
+                </div>
+            }
+            .into_any();
+        }
+        view! {
+            <p>"Your password was right. Now type the 6-digit code your authenticator app shows for Gatehouse."</p>
+            <form method="post" action=VerifySecondFactor::PATH class="auth-form" novalidate>
+                <FormError error=error.clone()/>
+                <TextField id="code" label="Code" kind="text" autocomplete="one-time-code"
+                    inputmode="numeric" field=Field::Code error/>
+                <SubmitButton label="Verify" busy="Checking…" rules=FormRules::Code/>
+            </form>
+            <p class="hint">"Lost your phone? Type one of your recovery codes in the same field instead. Each works once."</p>
+        }
+        .into_any()
+    });
+    view! {
+        <Title text="Two-step verification · Gatehouse"/>
+        <section class="card narrow">
+            <h1>"Two-step verification"</h1>
+            <Suspense fallback=|| ()>{body}</Suspense>
+            <PasskeyLogin/>
         </section>
     }
 }

@@ -63,6 +63,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/") view=home::HomePage ssr=SsrMode::Async/>
                     <Route path=path!("/signup") view=auth_forms::SignupPage ssr=SsrMode::Async/>
                     <Route path=path!("/login") view=auth_forms::LoginPage ssr=SsrMode::Async/>
+                    <Route path=path!("/login/verify") view=auth_forms::VerifyPage ssr=SsrMode::Async/>
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions") view=sessions::SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/security") view=security::SecurityPage ssr=SsrMode::Async/>
@@ -196,6 +197,9 @@ fn TextField(
     label: &'static str,
     #[prop(default = "text")] kind: &'static str,
     autocomplete: &'static str,
+    /// The keyboard a phone shows (`numeric` for a code).
+    #[prop(optional)]
+    inputmode: Option<&'static str>,
     field: Field,
     error: Option<ApiError>,
     /// What to put back in the field after a failed post.
@@ -217,6 +221,7 @@ fn TextField(
                     name=name.unwrap_or(id)
                     type=kind
                     autocomplete=autocomplete
+                    inputmode=inputmode
                     value=value
                     aria-invalid=if invalid { "true" } else { "false" }
                     autofocus=invalid

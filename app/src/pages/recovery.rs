@@ -72,16 +72,26 @@ pub fn ResetPasswordPage() -> impl IntoView {
     let error = Request::get().error_for(ResetPassword::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
-        let live = live_link(&token, &[Purpose::Reset]).await.is_some();
-        match token.filter(|_| live) {
+        let link = live_link(&token, &[Purpose::Reset]).await;
+        // An account with two-step verification gives a code as well: the
+        // mailbox alone must not be enough to take it over.
+        let needs_code = match (&link, AppState::from_context()) {
+            (Some(link), Ok(state)) => state.factors.enabled(link.user_id).await.unwrap_or(true),
+            _ => false,
+        };
+        match token.filter(|_| link.is_some()) {
             Some(token) => view! {
                 <p>"Choose a new password. Every device signed in to your account will be signed out."</p>
                 <form method="post" action=ResetPassword::PATH class="auth-form" novalidate>
                     <FormError error=error.clone()/>
                     <input type="hidden" name="token" value=token.expose().to_owned()/>
                     <TextField id="new_password" label="New password" kind="password"
-                        autocomplete="new-password" field=Field::NewPassword error/>
+                        autocomplete="new-password" field=Field::NewPassword error=error.clone()/>
                     <PasswordHint/>
+                    {needs_code.then(|| view! {
+                        <TextField id="code" label="Code from your authenticator app, or a recovery code"
+                            autocomplete="one-time-code" field=Field::Code error=error.clone()/>
+                    })}
                     <SubmitButton label="Set my new password" busy="Setting it…" rules=FormRules::NewPassword/>
                 </form>
             }

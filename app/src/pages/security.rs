@@ -1,12 +1,207 @@
-//! `/security`: the account's recent security activity (what, when, from
-//! which browser and address), this device's events marked.
+//! `/security`: two-step verification (an authenticator app and recovery
+//! codes), passkeys, and the account's recent security activity (what,
+//! when, from which browser and address), this device's events marked.
+//! Every form posts without JavaScript, except adding a passkey, which
+//! can't work without it and is not shown then.
 
-use crate::api::{security_events, SecurityEvent};
+use super::{FormError, Request, SubmitButton, TextField};
+use crate::{
+    api::{
+        list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
+        TotpBegin, TotpDisable, TotpEnable, FRESH_CODES,
+    },
+    domain::{Field, FormRules},
+    islands::AddPasskey,
+    ssr::{second_factor, session, AppState},
+};
 use leptos::prelude::*;
 use leptos_meta::Title;
+use server_fn::ServerFn;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    view! {
+        <Title text="Security · Gatehouse"/>
+        <section class="card">
+            <h1>"Security"</h1>
+            <TwoStep/>
+            <Passkeys/>
+            <Activity/>
+        </section>
+    }
+}
+
+/// The recovery codes a form post just made, taken out of the session:
+/// they are shown this once.
+async fn fresh_codes() -> Option<Vec<String>> {
+    let session = session::current().await.ok()?;
+    session::take(&session, FRESH_CODES).await.ok().flatten()
+}
+
+#[component]
+fn TwoStep() -> impl IntoView {
+    let request = Request::get();
+    let viewer = request.viewer.clone();
+    let body = Suspend::new(async move {
+        let (Some(viewer), Ok(state)) = (viewer, AppState::from_context()) else {
+            return view! { <p>"Please log in to continue."</p> }.into_any();
+        };
+        let status = match state.factors.status(viewer.user_id, &viewer.email).await {
+            Ok(status) => status,
+            Err(err) => return view! { <p role="alert">{err.message}</p> }.into_any(),
+        };
+        let codes = fresh_codes().await;
+        let request = Request::get();
+        let codes_view = codes.map(|codes| view! { <CodesShownOnce codes/> });
+        if status.enabled {
+            let regenerate_error = request.error_for(RecoveryCodes::PATH);
+            let disable_error = request.error_for(TotpDisable::PATH);
+            let left = status.recovery_codes_left;
+            return view! {
+                {codes_view}
+                <p data-testid="two-step-status"><strong>"On."</strong>
+                    " Logging in asks for a code from your authenticator app after your password."</p>
+                <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", second_factor::RECOVERY_CODES)}</p>
+                <form method="post" action=RecoveryCodes::PATH class="auth-form" novalidate>
+                    <h3>"New recovery codes"</h3>
+                    <p>"Makes ten new codes; the ones you have stop working."</p>
+                    <FormError error=regenerate_error.clone()/>
+                    <TextField id="codes-password" name="password" label="Password" kind="password"
+                        autocomplete="current-password" field=Field::Password error=regenerate_error/>
+                    <SubmitButton label="Make new recovery codes" busy="Making them…" class="secondary"/>
+                </form>
+                <form method="post" action=TotpDisable::PATH class="auth-form" novalidate>
+                    <h3>"Turn off two-step verification"</h3>
+                    <FormError error=disable_error.clone()/>
+                    <TextField id="disable-password" name="password" label="Password" kind="password"
+                        autocomplete="current-password" field=Field::Password error=disable_error/>
+                    <SubmitButton label="Turn off two-step verification" busy="Turning it off…" class="danger"/>
+                </form>
+            }
+            .into_any();
+        }
+        match status.pending {
+            Some(enrolment) => {
+                let error = request.error_for(TotpEnable::PATH);
+                let qr = second_factor::qr_svg(&enrolment.uri).unwrap_or_default();
+                view! {
+                    {codes_view}
+                    <ol class="steps">
+                        <li>
+                            <p>"Scan this code with your authenticator app (such as Aegis, Google Authenticator or 1Password):"</p>
+                            <div class="qr" role="img" aria-label="QR code of your authenticator app's secret" inner_html=qr></div>
+                            <p>"Or type this secret into it:"</p>
+                            <p><code class="secret" data-testid="totp-secret">{enrolment.secret}</code></p>
+                        </li>
+                        <li>
+                            <form method="post" action=TotpEnable::PATH class="auth-form" novalidate>
+                                <p>"Type the 6-digit code the app shows, and your password:"</p>
+                                <FormError error=error.clone()/>
+                                <TextField id="totp-code" name="code" label="Code from the app" autocomplete="one-time-code"
+                                    inputmode="numeric" field=Field::Code error=error.clone()/>
+                                <TextField id="enable-password" name="password" label="Password" kind="password"
+                                    autocomplete="current-password" field=Field::Password error/>
+                                <SubmitButton label="Turn on two-step verification" busy="Turning it on…" rules=FormRules::Code/>
+                            </form>
+                        </li>
+                    </ol>
+                }
+                .into_any()
+            }
+            None => view! {
+                {codes_view}
+                <p data-testid="two-step-status"><strong>"Off."</strong>
+                    " Your password alone logs you in. With two-step verification, someone who learns your password still needs your phone."</p>
+                <form method="post" action=TotpBegin::PATH class="auth-form">
+                    <SubmitButton label="Set up an authenticator app" busy="Preparing…"/>
+                </form>
+            }
+            .into_any(),
+        }
+    });
+    view! {
+        <section id="two-step" aria-labelledby="two-step-title">
+            <h2 id="two-step-title">"Two-step verification"</h2>
+            <Suspense fallback=|| ()>{body}</Suspense>
+        </section>
+    }
+}
+
+/// A new set of recovery codes, shown once.
+#[component]
+fn CodesShownOnce(codes: Vec<String>) -> impl IntoView {
+    view! {
+        <div class="recovery-codes" role="status" data-testid="recovery-codes">
+            <h3>"Your recovery codes"</h3>
+            <p>"Keep them somewhere safe, away from your phone: each logs you in once if you lose it. "
+               <strong>"They are shown only now."</strong></p>
+            <ul>
+                {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
+            </ul>
+        </div>
+    }
+}
+
+#[component]
+fn Passkeys() -> impl IntoView {
+    let error = Request::get().error_for(PasskeyDelete::PATH);
+    let list = Suspend::new(async move {
+        match list_passkeys().await {
+            Ok(passkeys) if passkeys.is_empty() => {
+                view! { <p data-testid="no-passkeys">"No passkeys yet."</p> }.into_any()
+            }
+            Ok(passkeys) => view! {
+                <ul class="passkeys" data-testid="passkeys">
+                    {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
+                </ul>
+            }
+            .into_any(),
+            Err(err) => view! { <p role="alert">{err.message}</p> }.into_any(),
+        }
+    });
+    view! {
+        <section id="passkeys" aria-labelledby="passkeys-title">
+            <h2 id="passkeys-title">"Passkeys"</h2>
+            <p>"A passkey signs you in with your fingerprint, face or screen lock instead of a password. It can't be phished: it works only on this site."</p>
+            <FormError error/>
+            <Suspense fallback=|| ()>{list}</Suspense>
+            <noscript><p>"Adding a passkey needs JavaScript."</p></noscript>
+            <AddPasskey/>
+        </section>
+    }
+}
+
+#[component]
+fn PasskeyItem(passkey: PasskeyInfo) -> impl IntoView {
+    let PasskeyInfo {
+        id,
+        name,
+        created_at,
+        created_ago,
+        last_used_ago,
+        ..
+    } = passkey;
+    let label = format!("Remove passkey {name}");
+    view! {
+        <li class="passkey" data-testid="passkey">
+            <strong>{name}</strong>
+            <div class="event-facts">
+                "Added " <time datetime=created_at>{created_ago}</time> " · "
+                {match last_used_ago {
+                    Some(ago) => format!("last used {ago}"),
+                    None => "never used yet".to_owned(),
+                }}
+            </div>
+            <form method="post" action=PasskeyDelete::PATH>
+                <input type="hidden" name="id" value=id/>
+                <SubmitButton label="Remove" busy="Removing…" class="secondary" aria_label=label/>
+            </form>
+        </li>
+    }
+}
+
+#[component]
+fn Activity() -> impl IntoView {
     // "This device": the address and browser of the request showing the page.
     let here = crate::ssr::client();
     let list = Suspend::new(async move {
@@ -28,10 +223,8 @@ pub fn SecurityPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Security · Gatehouse"/>
-        <section class="card">
-            <h1>"Security"</h1>
-            <h2>"Recent activity"</h2>
+        <section id="activity" aria-labelledby="activity-title">
+            <h2 id="activity-title">"Recent activity"</h2>
             <p>"What happened to your account lately, and where from. If you don't recognise something, change your password and end the sessions you don't know."</p>
             <Suspense fallback=|| view! { <p>"Loading…"</p> }>{list}</Suspense>
         </section>

@@ -6,9 +6,11 @@ pub mod common_passwords;
 pub mod db;
 pub mod flash;
 pub mod mail;
+pub mod passkeys;
 pub mod passwords;
 pub mod recovery;
 pub mod redis_store;
+pub mod second_factor;
 pub mod session;
 pub mod sqlite_reader;
 pub mod store;
@@ -44,6 +46,9 @@ pub struct AppState {
     pub outbox: mail::outbox::Outbox,
     /// The security log.
     pub log: audit::SecurityLog,
+    /// Two-step verification: authenticator apps and recovery codes.
+    pub factors: second_factor::SecondFactors,
+    pub passkeys: passkeys::Passkeys,
 }
 
 impl AppState {

@@ -155,6 +155,63 @@ pub async fn log_in(
     session.insert(AUTH, auth).await.map_err(store_error)
 }
 
+/// Where a session holds a login that waits for its second step.
+pub const PENDING: &str = "pending_login";
+
+/// How long a pending login (and a passkey ceremony) waits.
+pub const PENDING_SECS: i64 = 300;
+
+/// A login whose password was right, for an account that also asks for a
+/// code. The session holding it is not signed in.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingLogin {
+    pub user_id: i64,
+    pub remember: bool,
+    pub next: Option<String>,
+    pub expires_at: i64,
+}
+
+/// Makes this browser's session a pending login for `user_id`, under a
+/// new id, ending with its cookie after [`PENDING_SECS`]. Whatever the
+/// session held before (a signed-in account) is gone.
+pub async fn begin_pending(session: &Session, user_id: i64, remember: bool, next: Option<String>) -> Result<(), ApiError> {
+    session.cycle_id().await.map_err(store_error)?;
+    session.clear().await;
+    let expires_at = now() + PENDING_SECS;
+    session.set_expiry(Some(short_expiry(expires_at)));
+    let pending = PendingLogin {
+        user_id,
+        remember,
+        next,
+        expires_at,
+    };
+    session.insert(PENDING, pending).await.map_err(store_error)
+}
+
+/// An expiry at `unix` seconds, for state that lives minutes.
+pub fn short_expiry(unix: i64) -> Expiry {
+    Expiry::AtDateTime(
+        time::OffsetDateTime::from_unix_timestamp(unix).unwrap_or_else(|_| time::OffsetDateTime::now_utc()),
+    )
+}
+
+/// The login waiting for a second step in this session, if it has not
+/// run out.
+pub async fn pending(session: &Session) -> Result<Option<PendingLogin>, ApiError> {
+    let pending = session.get::<PendingLogin>(PENDING).await.map_err(store_error)?;
+    Ok(pending.filter(|p| p.expires_at > now()))
+}
+
+/// Takes `key`'s value out of the session, if it is there: for what works
+/// once (a ceremony's challenge, codes to show). Only a session holding it
+/// is written (tower-sessions marks a session changed on any `remove`).
+pub async fn take<T: serde::de::DeserializeOwned>(session: &Session, key: &str) -> Result<Option<T>, ApiError> {
+    if session.get_value(key).await.map_err(store_error)?.is_none() {
+        return Ok(None);
+    }
+    session.remove::<T>(key).await.map_err(store_error)
+}
+
 /// The signed-in state inside a session's stored data, if any.
 pub fn from_data(data: &str) -> Option<SignedIn> {
     let mut map: serde_json::Map<String, serde_json::Value> = serde_json::from_str(data).ok()?;

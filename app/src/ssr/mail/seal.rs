@@ -11,15 +11,27 @@ use chacha20poly1305::{
 
 const NONCE_LEN: usize = 24;
 
+/// 32 bytes of key for `purpose`, derived from SESSION_SECRET with HKDF.
+pub fn derive_key(secret: &[u8], purpose: &[u8]) -> [u8; 32] {
+    let mut key = [0u8; 32];
+    hkdf::Hkdf::<sha2::Sha256>::new(Some(b"gatehouse"), secret)
+        .expand(purpose, &mut key)
+        .expect("32 bytes is a valid HKDF-SHA256 output length");
+    key
+}
+
 pub struct Sealer(XChaCha20Poly1305);
 
 impl Sealer {
+    /// The outbox's sealer.
     pub fn new(secret: &[u8]) -> Self {
-        let mut key = [0u8; 32];
-        hkdf::Hkdf::<sha2::Sha256>::new(Some(b"gatehouse"), secret)
-            .expand(b"outbox body v1", &mut key)
-            .expect("32 bytes is a valid HKDF-SHA256 output length");
-        Self(XChaCha20Poly1305::new(&key.into()))
+        Self::for_purpose(secret, b"outbox body v1")
+    }
+
+    /// A sealer whose key is derived for `purpose` alone (the outbox, the
+    /// authenticator apps' secrets), so one never opens the other's data.
+    pub fn for_purpose(secret: &[u8], purpose: &[u8]) -> Self {
+        Self(XChaCha20Poly1305::new(&derive_key(secret, purpose).into()))
     }
 
     /// `nonce || ciphertext`. `bound` (the recipient and subject) is
@@ -68,5 +80,7 @@ mod tests {
         // A fresh nonce each time: the same mail never seals the same way.
         assert_ne!(sealer.seal(b"x", b"to"), sealer.seal(b"x", b"to"));
         assert!(sealer.seal(b"x", b"to").is_some());
+        // Another purpose, another key.
+        assert!(Sealer::for_purpose(&[7; 64], b"other").open(&sealed, b"to").is_none());
     }
 }

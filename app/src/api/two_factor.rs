@@ -1,0 +1,179 @@
+//! Two-step verification: setting an authenticator app up, recovery
+//! codes, turning it off, and the second step of a login. The rules
+//! (secrets sealed, codes once, recovery codes hashed) are in
+//! `ssr/second_factor.rs`.
+
+use crate::error::ApiError;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+#[cfg(feature = "ssr")]
+use super::{failed_login, login_outcome, refused_login, Caller};
+#[cfg(feature = "ssr")]
+use crate::{
+    domain::{EventKind, Field, Flash, NextPath, SecondFactorCode},
+    ssr::{client, flash, second_factor::Passed, session, throttle::Keys, AppState},
+};
+
+/// What `totp_begin` answers: the secret to put in an app, as text and as
+/// the URI its QR code carries.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TotpSecret {
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+/// A new set of recovery codes, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewRecoveryCodes {
+    pub recovery_codes: Vec<String>,
+}
+
+/// Where the codes a form post made wait for the page that shows them
+/// (once: the page takes them out). Scripts get them in the answer.
+#[cfg(feature = "ssr")]
+pub const FRESH_CODES: &str = "fresh_recovery_codes";
+
+#[cfg(feature = "ssr")]
+async fn show_once(caller: &Caller, codes: &[String]) -> Result<(), ApiError> {
+    if crate::ssr::is_form_post() {
+        caller
+            .session
+            .insert(FRESH_CODES, codes)
+            .await
+            .map_err(|_| ApiError::unavailable())?;
+    }
+    Ok(())
+}
+
+/// Starts setting up an authenticator app: a new secret, shown on
+/// `/security` as a QR code and as text. Logins don't change until
+/// `totp_enable` gets a code the app made from it.
+#[server(prefix = "/api", endpoint = "totp_begin")]
+pub async fn totp_begin() -> Result<TotpSecret, ApiError> {
+    let caller = Caller::get().await?;
+    let enrolment = caller.state.factors.begin(caller.user.id, &caller.user.email).await?;
+    leptos_axum::redirect("/security#two-step");
+    Ok(TotpSecret {
+        secret: enrolment.secret,
+        otpauth_uri: enrolment.uri,
+    })
+}
+
+/// Turns two-step verification on with the app just set up: the password,
+/// and a code the app shows now. Answers ten recovery codes.
+#[server(prefix = "/api", endpoint = "totp_enable")]
+pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCodes, ApiError> {
+    let caller = Caller::get().await?;
+    caller.confirm_password(&password, Field::Password).await?;
+    let Ok(SecondFactorCode::Totp(code)) = SecondFactorCode::parse(&code) else {
+        return Err(ApiError::wrong_new_code());
+    };
+    let factors = &caller.state.factors;
+    let codes = factors
+        .enable(caller.user.id, &code, &client())
+        .await?
+        .ok_or_else(ApiError::wrong_new_code)?;
+    show_once(&caller, &codes).await?;
+    flash::leave(Flash::TotpEnabled);
+    leptos_axum::redirect("/security#two-step");
+    Ok(NewRecoveryCodes {
+        recovery_codes: codes,
+    })
+}
+
+/// Turns two-step verification off (the password confirms it).
+#[server(prefix = "/api", endpoint = "totp_disable")]
+pub async fn totp_disable(password: String) -> Result<(), ApiError> {
+    let caller = Caller::get().await?;
+    caller.confirm_password(&password, Field::Password).await?;
+    caller.state.factors.disable(caller.user.id, &client()).await?;
+    flash::leave(Flash::TotpDisabled);
+    leptos_axum::redirect("/security#two-step");
+    Ok(())
+}
+
+/// A new set of recovery codes; the earlier ones stop working.
+#[server(prefix = "/api", endpoint = "recovery_codes")]
+pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiError> {
+    let caller = Caller::get().await?;
+    caller.confirm_password(&password, Field::Password).await?;
+    let factors = &caller.state.factors;
+    if !factors.enabled(caller.user.id).await? {
+        return Err(ApiError::invalid(
+            None,
+            "Recovery codes go with two-step verification: turn it on first.",
+        ));
+    }
+    let codes = factors.new_codes(caller.user.id, &client()).await?;
+    show_once(&caller, &codes).await?;
+    flash::leave(Flash::RecoveryCodesCreated);
+    leptos_axum::redirect("/security#two-step");
+    Ok(NewRecoveryCodes {
+        recovery_codes: codes,
+    })
+}
+
+/// The second step of a login: a code from the app, or a recovery code,
+/// for the login waiting in this browser's session. Wrong codes count as
+/// failed logins (for the account and the address), so guessing runs into
+/// the same 429.
+#[server(prefix = "/api", endpoint = "verify_second_factor")]
+pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
+    let state = AppState::from_context()?;
+    let session = session::current().await?;
+    let Some(pending) = session::pending(&session).await? else {
+        return Err(ApiError::no_pending_login());
+    };
+    let Some(user) = state.users.by_id(pending.user_id).await? else {
+        session::log_out(&session).await?;
+        return Err(ApiError::no_pending_login());
+    };
+    let client = client();
+    let keys = Keys::new(&user.email, &client.ip);
+    if let Err(refused) = state.throttle.check(&keys, session::now()).await {
+        return Err(refused_login(&state, refused, Some(user.id), &client).await);
+    }
+    let passed = match SecondFactorCode::parse(&code) {
+        Ok(code) => state.factors.verify(user.id, &code, &client).await?,
+        Err(_) => None,
+    };
+    let Some(passed) = passed else {
+        failed_login(&state, &keys, Some(user.id), &client, "bad_code").await?;
+        return Err(ApiError::bad_code());
+    };
+    state.throttle.clear_account(&keys).await?;
+    // A new id: the pending login's cookie never becomes a signed-in one.
+    session::log_in(&session, user.id, &user.email, pending.remember, &state.lifetimes, client.clone()).await?;
+    state.log.record(Some(user.id), EventKind::Login, &client).await?;
+    login_outcome("ok");
+    if passed == Passed::RecoveryCode {
+        tracing::info!(user_id = user.id, "a recovery code was used to log in");
+    }
+    leptos_axum::redirect(NextPath::or_profile(pending.next.as_deref()).as_str());
+    Ok(())
+}
+
+/// The code a password reset of an account with two-step verification
+/// asks for. Wrong or missing, it counts as a failed login (401, then
+/// 429), and the link still works.
+#[cfg(feature = "ssr")]
+pub(crate) async fn check_reset_code(state: &AppState, user_id: i64, code: Option<&str>) -> Result<(), ApiError> {
+    let Some(user) = state.users.by_id(user_id).await? else {
+        return Err(ApiError::invalid_token());
+    };
+    let client = client();
+    let keys = Keys::new(&user.email, &client.ip);
+    if let Err(refused) = state.throttle.check(&keys, session::now()).await {
+        return Err(refused_login(state, refused, Some(user_id), &client).await);
+    }
+    let passed = match code.map(SecondFactorCode::parse) {
+        Some(Ok(code)) => state.factors.verify(user_id, &code, &client).await?,
+        _ => None,
+    };
+    if passed.is_none() {
+        failed_login(state, &keys, Some(user_id), &client, "bad_code").await?;
+        return Err(ApiError::bad_code());
+    }
+    Ok(())
+}
