@@ -419,12 +419,19 @@ fn clear_marks() {
     }
 }
 
-/// Whether the page has a field the browser may offer passkeys in
-/// (`autocomplete="username webauthn"`).
-pub fn has_webauthn_field() -> bool {
-    document()
-        .query_selector("input[autocomplete~=webauthn]")
-        .ok()
-        .flatten()
-        .is_some()
+/// Calls `f` once, the first time the page's field marked for passkey
+/// autofill (`autocomplete="username webauthn"`) gets focus; nothing when
+/// the page has none.
+pub fn on_first_focus_of_webauthn_field(f: impl FnOnce() + 'static) {
+    let Some(field) = document().query_selector("input[autocomplete~=webauthn]").ok().flatten() else {
+        return;
+    };
+    let options = web_sys::AddEventListenerOptions::new();
+    options.set_once(true);
+    let callback = Closure::once_into_js(f);
+    let _ = field.add_event_listener_with_callback_and_add_event_listener_options(
+        "focus",
+        callback.unchecked_ref(),
+        &options,
+    );
 }

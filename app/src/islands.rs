@@ -100,9 +100,6 @@ pub fn PasskeyLogin() -> impl IntoView {
     let ready = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
-    // The autofill request waiting in the field, aborted when the button
-    // starts a request of its own.
-    let autofill = StoredValue::new_local(None::<web_sys::AbortController>);
     let failed = move |failure: Failure| {
         busy.set(false);
         if let Failure::Said(message) = failure {
@@ -114,30 +111,26 @@ pub fn PasskeyLogin() -> impl IntoView {
             return;
         }
         ready.set(true);
-        if !browser::has_webauthn_field() {
-            return;
-        }
-        spawn_local(async move {
+        // Begun when the field is first used, not on every visit: a
+        // passkey login keeps its challenge in a session, and a visit that
+        // does nothing must store nothing.
+        browser::on_first_focus_of_webauthn_field(move || spawn_local(async move {
             if !passkeys::autofill_available().await {
                 return;
             }
-            let Ok(controller) = web_sys::AbortController::new() else {
+            let Some(signal) = passkeys::autofill_signal() else {
                 return;
             };
-            let signal = controller.signal();
-            autofill.set_value(Some(controller));
             if let Err(failure) = passkeys::sign_in(Some(&signal)).await {
                 // Aborted for the button: that request reports instead.
                 if !signal.aborted() {
                     failed(failure);
                 }
             }
-        });
+        }));
     });
     let sign_in = move |_| {
-        if let Some(controller) = autofill.try_update_value(|c| c.take()).flatten() {
-            controller.abort();
-        }
+        passkeys::abort_autofill();
         error.set(None);
         busy.set(true);
         spawn_local(async move {
@@ -200,6 +193,11 @@ pub fn AddPasskey() -> impl IntoView {
     };
     view! {
         <div class="add-passkey">
+            // What the server renders, and what stays without JavaScript
+            // or in a browser without passkeys.
+            {move || (!ready.get()).then(|| view! {
+                <p class="hint" data-testid="passkeys-need-js">"Adding a passkey needs JavaScript, in a browser that supports passkeys."</p>
+            })}
             {move || ready.get().then(|| view! {
                 <div class="field">
                     <label for="passkey-name">"Name of the new passkey"</label>

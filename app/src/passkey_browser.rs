@@ -17,6 +17,30 @@ use web_sys::{
     AbortSignal, RequestInit, Response, UrlSearchParams,
 };
 
+thread_local! {
+    /// The autofill request waiting in the email field, aborted when the
+    /// button starts a request of its own. Kept here rather than in the
+    /// island: an island is rendered on the server too, where a browser
+    /// object has no place.
+    static AUTOFILL: std::cell::RefCell<Option<web_sys::AbortController>> =
+        const { std::cell::RefCell::new(None) };
+}
+
+/// A signal for a new autofill request (replacing any earlier one).
+pub fn autofill_signal() -> Option<AbortSignal> {
+    let controller = web_sys::AbortController::new().ok()?;
+    let signal = controller.signal();
+    AUTOFILL.with(|slot| slot.replace(Some(controller)));
+    Some(signal)
+}
+
+/// Aborts the autofill request, if one is waiting.
+pub fn abort_autofill() {
+    if let Some(controller) = AUTOFILL.with(|slot| slot.take()) {
+        controller.abort();
+    }
+}
+
 /// How a passkey ceremony ended, when it did not succeed.
 pub enum Failure {
     /// The person closed the browser's dialog, or no passkey was there:

@@ -76,8 +76,8 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
     };
     let passkeys = &caller.state.passkeys;
     passkeys.register_finish(registration, &credential, name, &client()).await?;
-    // Shown by the page the island goes to next.
-    flash::leave(Flash::PasskeyAdded);
+    // The island loads /security next, which shows it.
+    flash::leave_for_next_page(Flash::PasskeyAdded);
     Ok(())
 }
 

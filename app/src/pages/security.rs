@@ -147,15 +147,26 @@ fn Passkeys() -> impl IntoView {
     let error = Request::get().error_for(PasskeyDelete::PATH);
     let list = Suspend::new(async move {
         match list_passkeys().await {
-            Ok(passkeys) if passkeys.is_empty() => {
-                view! { <p data-testid="no-passkeys">"No passkeys yet."</p> }.into_any()
+            // The same shape whether there are passkeys or none (only the
+            // words change), and <For>, whose items carry keys: the islands
+            // router, patching this page after a post, then adds and
+            // removes items rather than matching them up by position.
+            Ok(passkeys) => {
+                let count = match passkeys.len() {
+                    0 => "No passkeys yet.".to_owned(),
+                    1 => "One passkey:".to_owned(),
+                    n => format!("{n} passkeys:"),
+                };
+                view! {
+                    <p data-testid="passkeys-count">{count}</p>
+                    <ul class="passkeys" data-testid="passkeys">
+                        <For each=move || passkeys.clone() key=|p| p.id.clone() let(passkey)>
+                            <PasskeyItem passkey/>
+                        </For>
+                    </ul>
+                }
+                .into_any()
             }
-            Ok(passkeys) => view! {
-                <ul class="passkeys" data-testid="passkeys">
-                    {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
-                </ul>
-            }
-            .into_any(),
             Err(err) => view! { <p role="alert">{err.message}</p> }.into_any(),
         }
     });
@@ -165,7 +176,6 @@ fn Passkeys() -> impl IntoView {
             <p>"A passkey signs you in with your fingerprint, face or screen lock instead of a password. It can't be phished: it works only on this site."</p>
             <FormError error/>
             <Suspense fallback=|| ()>{list}</Suspense>
-            <noscript><p>"Adding a passkey needs JavaScript."</p></noscript>
             <AddPasskey/>
         </section>
     }
@@ -207,15 +217,16 @@ fn Activity() -> impl IntoView {
     let list = Suspend::new(async move {
         match security_events().await {
             Ok(events) if events.is_empty() => view! { <p>"Nothing yet."</p> }.into_any(),
+            // Keyed, as the passkeys above: a post on this page adds
+            // events at the top.
             Ok(events) => view! {
                 <ul class="events" data-testid="events">
-                    {events
-                        .into_iter()
-                        .map(|event| {
+                    <For each=move || events.clone() key=|e| e.id.clone() let(event)>
+                        {
                             let mine = event.ip == here.ip && event.user_agent == here.user_agent;
                             view! { <EventItem event mine/> }
-                        })
-                        .collect_view()}
+                        }
+                    </For>
                 </ul>
             }
             .into_any(),

@@ -70,6 +70,15 @@ pub fn leave(flash: Flash) {
     }
 }
 
+/// Leaves `flash` for the next page whatever asked: for an island that
+/// calls with `fetch` and then loads the next page itself (adding a
+/// passkey).
+pub fn leave_for_next_page(flash: Flash) {
+    if let Some(jar) = jar() {
+        jar.add(cookie(Flash::COOKIE, flash.code().to_owned(), secure()));
+    }
+}
+
 /// The message left for the page being rendered, if any; the response
 /// clears it, so it shows once.
 pub fn take() -> Option<Flash> {
