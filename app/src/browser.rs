@@ -130,10 +130,21 @@ pub fn install(announce: impl Fn(String) + Clone + 'static) {
     listen_capturing("submit", |ev: Event| {
         if let Some(ev) = ev.dyn_ref::<SubmitEvent>() {
             clear_marks();
-            lend_submitter_to_form(ev);
             if let Some(button) = ev.submitter().and_then(|b| b.dyn_into().ok()) {
                 set_busy(&button);
             }
+            // A form marked `data-reload` is sent by the browser itself and
+            // loads the page it leads to: the router, listening further
+            // on, never sees the event.
+            let reload = ev
+                .target()
+                .and_then(|t| t.dyn_into::<HtmlFormElement>().ok())
+                .is_some_and(|form| form.has_attribute("data-reload"));
+            if reload {
+                ev.stop_propagation();
+                return;
+            }
+            lend_submitter_to_form(ev);
         }
     });
     // The page the server answered with has been patched in: a button

@@ -10,8 +10,6 @@ use super::{rfc3339, Caller};
 /// One event of the security log.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SecurityEvent {
-    /// Which event it is (the page keys its list by it).
-    pub id: String,
     /// The contract's name for it: `login`, `password_changed`, …
     #[serde(rename = "type")]
     pub kind: String,
@@ -38,7 +36,6 @@ pub async fn security_events() -> Result<Vec<SecurityEvent>, ApiError> {
     Ok(events
         .into_iter()
         .map(|e| SecurityEvent {
-            id: e.id.to_string(),
             what: EventKind::from_code(&e.kind).map_or_else(|| e.kind.clone(), |k| k.words().to_owned()),
             at: rfc3339(e.at),
             ago: time_ago(now - e.at),

@@ -3,6 +3,11 @@
 //! when, from which browser and address), this device's events marked.
 //! Every form posts without JavaScript, except adding a passkey, which
 //! can't work without it and is not shown then.
+//!
+//! The forms are marked `data-reload`: with JavaScript they load the page
+//! the post leads to rather than letting the islands router patch it in.
+//! The router walks the old and new pages in step, and a list that grows
+//! at the top (the security log after every post here) comes out stale.
 
 use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
@@ -62,7 +67,7 @@ fn TwoStep() -> impl IntoView {
                 <p data-testid="two-step-status"><strong>"On."</strong>
                     " Logging in asks for a code from your authenticator app after your password."</p>
                 <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", second_factor::RECOVERY_CODES)}</p>
-                <form method="post" action=RecoveryCodes::PATH class="auth-form" novalidate>
+                <form method="post" data-reload="" action=RecoveryCodes::PATH class="auth-form" novalidate>
                     <h3>"New recovery codes"</h3>
                     <p>"Makes ten new codes; the ones you have stop working."</p>
                     <FormError error=regenerate_error.clone()/>
@@ -70,7 +75,7 @@ fn TwoStep() -> impl IntoView {
                         autocomplete="current-password" field=Field::Password error=regenerate_error/>
                     <SubmitButton label="Make new recovery codes" busy="Making them…" class="secondary"/>
                 </form>
-                <form method="post" action=TotpDisable::PATH class="auth-form" novalidate>
+                <form method="post" data-reload="" action=TotpDisable::PATH class="auth-form" novalidate>
                     <h3>"Turn off two-step verification"</h3>
                     <FormError error=disable_error.clone()/>
                     <TextField id="disable-password" name="password" label="Password" kind="password"
@@ -94,7 +99,7 @@ fn TwoStep() -> impl IntoView {
                             <p><code class="secret" data-testid="totp-secret">{enrolment.secret}</code></p>
                         </li>
                         <li>
-                            <form method="post" action=TotpEnable::PATH class="auth-form" novalidate>
+                            <form method="post" data-reload="" action=TotpEnable::PATH class="auth-form" novalidate>
                                 <p>"Type the 6-digit code the app shows, and your password:"</p>
                                 <FormError error=error.clone()/>
                                 <TextField id="totp-code" name="code" label="Code from the app" autocomplete="one-time-code"
@@ -112,7 +117,7 @@ fn TwoStep() -> impl IntoView {
                 {codes_view}
                 <p data-testid="two-step-status"><strong>"Off."</strong>
                     " Your password alone logs you in. With two-step verification, someone who learns your password still needs your phone."</p>
-                <form method="post" action=TotpBegin::PATH class="auth-form">
+                <form method="post" data-reload="" action=TotpBegin::PATH class="auth-form">
                     <SubmitButton label="Set up an authenticator app" busy="Preparing…"/>
                 </form>
             }
@@ -147,10 +152,8 @@ fn Passkeys() -> impl IntoView {
     let error = Request::get().error_for(PasskeyDelete::PATH);
     let list = Suspend::new(async move {
         match list_passkeys().await {
-            // The same shape whether there are passkeys or none (only the
-            // words change), and <For>, whose items carry keys: the islands
-            // router, patching this page after a post, then adds and
-            // removes items rather than matching them up by position.
+            // The same shape whether there are passkeys or none: only the
+            // words change.
             Ok(passkeys) => {
                 let count = match passkeys.len() {
                     0 => "No passkeys yet.".to_owned(),
@@ -160,9 +163,7 @@ fn Passkeys() -> impl IntoView {
                 view! {
                     <p data-testid="passkeys-count">{count}</p>
                     <ul class="passkeys" data-testid="passkeys">
-                        <For each=move || passkeys.clone() key=|p| p.id.clone() let(passkey)>
-                            <PasskeyItem passkey/>
-                        </For>
+                        {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -202,7 +203,7 @@ fn PasskeyItem(passkey: PasskeyInfo) -> impl IntoView {
                     None => "never used yet".to_owned(),
                 }}
             </div>
-            <form method="post" action=PasskeyDelete::PATH>
+            <form method="post" data-reload="" action=PasskeyDelete::PATH>
                 <input type="hidden" name="id" value=id/>
                 <SubmitButton label="Remove" busy="Removing…" class="secondary" aria_label=label/>
             </form>
@@ -217,16 +218,15 @@ fn Activity() -> impl IntoView {
     let list = Suspend::new(async move {
         match security_events().await {
             Ok(events) if events.is_empty() => view! { <p>"Nothing yet."</p> }.into_any(),
-            // Keyed, as the passkeys above: a post on this page adds
-            // events at the top.
             Ok(events) => view! {
                 <ul class="events" data-testid="events">
-                    <For each=move || events.clone() key=|e| e.id.clone() let(event)>
-                        {
+                    {events
+                        .into_iter()
+                        .map(|event| {
                             let mine = event.ip == here.ip && event.user_agent == here.user_agent;
                             view! { <EventItem event mine/> }
-                        }
-                    </For>
+                        })
+                        .collect_view()}
                 </ul>
             }
             .into_any(),

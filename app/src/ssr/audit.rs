@@ -16,8 +16,6 @@ pub const KEEP_SECS: i64 = 90 * 86_400;
 /// One event as the log holds it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Event {
-    /// The log's own number for it: later events have larger ones.
-    pub id: i64,
     pub kind: String,
     pub at: i64,
     pub ip: String,
@@ -68,9 +66,9 @@ impl SecurityLog {
 
     /// The account's newest `limit` events, newest first.
     pub async fn for_user(&self, user_id: i64, limit: i64) -> Result<Vec<Event>, ApiError> {
-        let rows: Vec<(i64, String, i64, String, String)> = on_pool!(&self.db, pool => {
+        let rows: Vec<(String, i64, String, String)> = on_pool!(&self.db, pool => {
             sqlx::query_as(
-                "SELECT id, kind, at, ip, user_agent FROM security_events WHERE user_id = $1 \
+                "SELECT kind, at, ip, user_agent FROM security_events WHERE user_id = $1 \
                  ORDER BY id DESC LIMIT $2",
             )
             .bind(user_id)
@@ -81,8 +79,7 @@ impl SecurityLog {
         .map_err(db_error)?;
         Ok(rows
             .into_iter()
-            .map(|(id, kind, at, ip, user_agent)| Event {
-                id,
+            .map(|(kind, at, ip, user_agent)| Event {
                 kind,
                 at,
                 ip,
