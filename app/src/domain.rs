@@ -348,6 +348,31 @@ impl fmt::Debug for SecondFactorCode {
     }
 }
 
+/// What a person calls a passkey ("Work laptop"): trimmed, 1 to 64
+/// characters. Checked by the `AddPasskey` island before the browser's
+/// dialog opens, and by the server.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PasskeyName(String);
+
+impl PasskeyName {
+    pub const MAX_CHARS: usize = 64;
+
+    pub fn parse(input: &str) -> Result<Self, &'static str> {
+        let name = input.trim();
+        if name.is_empty() {
+            return Err("Give the passkey a name, such as \"Work laptop\".");
+        }
+        if name.chars().count() > Self::MAX_CHARS {
+            return Err("That name is too long: use at most 64 characters.");
+        }
+        Ok(Self(name.to_owned()))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
 /// The `remember` checkbox: a browser sends `on` when ticked and nothing
 /// when not; scripts may send `true`/`1`.
 pub fn is_checked(value: Option<&str>) -> bool {
@@ -635,6 +660,14 @@ pub fn time_ago(seconds: i64) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_passkey_name_is_trimmed_and_1_to_64_characters() {
+        assert_eq!(PasskeyName::parse("  Work laptop ").unwrap().as_str(), "Work laptop");
+        assert!(PasskeyName::parse("   ").is_err());
+        assert!(PasskeyName::parse(&"é".repeat(64)).is_ok());
+        assert!(PasskeyName::parse(&"é".repeat(65)).is_err());
+    }
+
     use super::*;
 
     #[test]

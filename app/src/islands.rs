@@ -173,12 +173,15 @@ pub fn AddPasskey() -> impl IntoView {
         let Some(input) = name.get_untracked() else {
             return;
         };
-        let typed = input.value().trim().to_owned();
-        if typed.is_empty() {
-            error.set(Some("Give the passkey a name, such as \"Work laptop\".".to_owned()));
-            let _ = input.focus();
-            return;
-        }
+        // The server's own rule, checked before the dialog opens.
+        let typed = match crate::domain::PasskeyName::parse(&input.value()) {
+            Ok(name) => name.as_str().to_owned(),
+            Err(message) => {
+                error.set(Some(message.to_owned()));
+                let _ = input.focus();
+                return;
+            }
+        };
         error.set(None);
         busy.set(true);
         spawn_local(async move {
@@ -202,7 +205,7 @@ pub fn AddPasskey() -> impl IntoView {
                 <div class="field">
                     <label for="passkey-name">"Name of the new passkey"</label>
                     <div class="input-row">
-                        <input id="passkey-name" type="text" maxlength="64" autocomplete="off"
+                        <input id="passkey-name" type="text" autocomplete="off"
                             placeholder="Work laptop" node_ref=name
                             aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                             aria-describedby="passkey-name-error"

@@ -285,6 +285,10 @@ async fn turning_it_off_needs_the_password_and_logins_take_one_step_again() {
     assert_eq!(app.get("/api/me", Some(&signed_in)).await.status(), StatusCode::OK);
     assert!(events(&app, &signed_in).await.contains(&"totp_disabled".to_owned()));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM recovery_codes").await, 0);
+    // No codes without two-step verification.
+    let res = app.post("/api/recovery_codes", &[("password", PASSWORD)], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM recovery_codes").await, 0);
 }
 
 #[tokio::test]
@@ -493,6 +497,14 @@ async fn passkey_calls_answer_as_the_contract_says() {
     assert!(challenge.len() >= 22 && !challenge.contains(['+', '/', '=']), "base64url: {challenge}");
     assert!(!pk["user"]["id"].as_str().unwrap().is_empty());
 
+    // The name is checked first: 422, in words.
+    for name in ["   ", &"x".repeat(65)] {
+        let res = app
+            .post("/api/passkey_register_finish", &[("credential", "{}"), ("name", name)], Some(&cookie))
+            .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{name:?}");
+        assert!(json(res).await["message"].as_str().unwrap().contains("name"));
+    }
     // A credential that does not verify: 400, and the ceremony is used up.
     let res = app
         .post("/api/passkey_register_finish", &[("credential", "{\"id\":\"x\"}"), ("name", "Laptop")], Some(&cookie))

@@ -219,8 +219,8 @@ pub async fn logout() -> Result<(), ApiError> {
 
 /// The API's "who am I": the signed-in user, or 401. Who is signed in, and
 /// their email, come from what the session guard already decoded; whether
-/// the address is confirmed is one indexed read of the users table, since
-/// a link opened in another browser may have confirmed it.
+/// the address is confirmed and two-step verification is on is one indexed
+/// read, since another browser may have changed either.
 #[server(prefix = "/api", endpoint = "me", input = server_fn::codec::GetUrl)]
 pub async fn me() -> Result<User, ApiError> {
     let session = session::current().await?;
@@ -228,15 +228,15 @@ pub async fn me() -> Result<User, ApiError> {
         return Err(ApiError::unauthorized());
     };
     let state = AppState::from_context()?;
-    let Some(confirmed) = state.users.email_confirmed(auth.user_id).await? else {
+    let Some(flags) = state.users.flags(auth.user_id).await? else {
         // The account is gone.
         session::log_out(&session).await?;
         return Err(ApiError::unauthorized());
     };
     Ok(User {
         email: auth.email,
-        email_confirmed: confirmed,
-        two_factor: state.factors.enabled(auth.user_id).await?,
+        email_confirmed: flags.email_confirmed,
+        two_factor: flags.two_factor,
     })
 }
 

@@ -10,10 +10,10 @@ use serde::{Deserialize, Serialize};
 use super::{login_outcome, rfc3339, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{time_ago, Flash},
+    domain::{time_ago, Flash, PasskeyName},
     ssr::{
         client, flash,
-        passkeys::{Authentication, Registration, AUTHENTICATION, NAME_MAX, REGISTRATION},
+        passkeys::{Authentication, Registration, AUTHENTICATION, REGISTRATION},
         session, AppState,
     },
 };
@@ -61,13 +61,7 @@ pub async fn passkey_register_begin() -> Result<serde_json::Value, ApiError> {
 #[server(prefix = "/api", endpoint = "passkey_register_finish")]
 pub async fn passkey_register_finish(credential: String, name: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > NAME_MAX {
-        return Err(ApiError::invalid(
-            None,
-            format!("Give the passkey a name of 1 to {NAME_MAX} characters, such as \"Work laptop\"."),
-        ));
-    }
+    let name = PasskeyName::parse(&name).map_err(|message| ApiError::invalid(None, message))?;
     let registration: Option<Registration> = session::take(&caller.session, REGISTRATION).await?;
     let Some(registration) =
         registration.filter(|r| r.user_id == caller.user.id && r.expires_at > session::now())
@@ -75,7 +69,7 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
         return Err(ApiError::bad_passkey());
     };
     let passkeys = &caller.state.passkeys;
-    passkeys.register_finish(registration, &credential, name, &client()).await?;
+    passkeys.register_finish(registration, &credential, name.as_str(), &client()).await?;
     // The island loads /security next, which shows it.
     flash::leave_for_next_page(Flash::PasskeyAdded);
     Ok(())

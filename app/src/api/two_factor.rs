@@ -34,16 +34,22 @@ pub struct NewRecoveryCodes {
 #[cfg(feature = "ssr")]
 pub const FRESH_CODES: &str = "fresh_recovery_codes";
 
+/// Answers a new set of codes: to a script in the JSON, to a form post on
+/// the page it goes back to (see [`FRESH_CODES`]), with `flash`.
 #[cfg(feature = "ssr")]
-async fn show_once(caller: &Caller, codes: &[String]) -> Result<(), ApiError> {
+async fn codes_made(caller: &Caller, codes: Vec<String>, flash: Flash) -> Result<NewRecoveryCodes, ApiError> {
     if crate::ssr::is_form_post() {
         caller
             .session
-            .insert(FRESH_CODES, codes)
+            .insert(FRESH_CODES, &codes)
             .await
             .map_err(|_| ApiError::unavailable())?;
     }
-    Ok(())
+    flash::leave(flash);
+    leptos_axum::redirect("/security#two-step");
+    Ok(NewRecoveryCodes {
+        recovery_codes: codes,
+    })
 }
 
 /// Starts setting up an authenticator app: a new secret, shown on
@@ -74,12 +80,7 @@ pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCo
         .enable(caller.user.id, &code, &client())
         .await?
         .ok_or_else(ApiError::wrong_new_code)?;
-    show_once(&caller, &codes).await?;
-    flash::leave(Flash::TotpEnabled);
-    leptos_axum::redirect("/security#two-step");
-    Ok(NewRecoveryCodes {
-        recovery_codes: codes,
-    })
+    codes_made(&caller, codes, Flash::TotpEnabled).await
 }
 
 /// Turns two-step verification off (the password confirms it).
@@ -106,12 +107,7 @@ pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiErr
         ));
     }
     let codes = factors.new_codes(caller.user.id, &client()).await?;
-    show_once(&caller, &codes).await?;
-    flash::leave(Flash::RecoveryCodesCreated);
-    leptos_axum::redirect("/security#two-step");
-    Ok(NewRecoveryCodes {
-        recovery_codes: codes,
-    })
+    codes_made(&caller, codes, Flash::RecoveryCodesCreated).await
 }
 
 /// The second step of a login: a code from the app, or a recovery code,

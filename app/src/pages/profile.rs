@@ -30,7 +30,7 @@ pub fn ProfilePage() -> impl IntoView {
     let user_id = user.user_id;
     let confirmed = Suspend::new(async move {
         let confirmed = match AppState::from_context() {
-            Ok(state) => state.users.email_confirmed(user_id).await.ok().flatten(),
+            Ok(state) => state.users.flags(user_id).await.ok().flatten().map(|f| f.email_confirmed),
             Err(_) => None,
         };
         match confirmed {

@@ -59,29 +59,17 @@ fn TwoStep() -> impl IntoView {
         let request = Request::get();
         let codes_view = codes.map(|codes| view! { <CodesShownOnce codes/> });
         if status.enabled {
-            let regenerate_error = request.error_for(RecoveryCodes::PATH);
-            let disable_error = request.error_for(TotpDisable::PATH);
             let left = status.recovery_codes_left;
             return view! {
                 {codes_view}
                 <p data-testid="two-step-status"><strong>"On."</strong>
                     " Logging in asks for a code from your authenticator app after your password."</p>
                 <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", second_factor::RECOVERY_CODES)}</p>
-                <form method="post" data-reload="" action=RecoveryCodes::PATH class="auth-form" novalidate>
-                    <h3>"New recovery codes"</h3>
-                    <p>"Makes ten new codes; the ones you have stop working."</p>
-                    <FormError error=regenerate_error.clone()/>
-                    <TextField id="codes-password" name="password" label="Password" kind="password"
-                        autocomplete="current-password" field=Field::Password error=regenerate_error/>
-                    <SubmitButton label="Make new recovery codes" busy="Making them…" class="secondary"/>
-                </form>
-                <form method="post" data-reload="" action=TotpDisable::PATH class="auth-form" novalidate>
-                    <h3>"Turn off two-step verification"</h3>
-                    <FormError error=disable_error.clone()/>
-                    <TextField id="disable-password" name="password" label="Password" kind="password"
-                        autocomplete="current-password" field=Field::Password error=disable_error/>
-                    <SubmitButton label="Turn off two-step verification" busy="Turning it off…" class="danger"/>
-                </form>
+                <PasswordForm action=RecoveryCodes::PATH id="codes-password" title="New recovery codes"
+                    hint="Makes ten new codes; the ones you have stop working."
+                    label="Make new recovery codes" busy="Making them…" class="secondary"/>
+                <PasswordForm action=TotpDisable::PATH id="disable-password" title="Turn off two-step verification"
+                    label="Turn off two-step verification" busy="Turning it off…" class="danger"/>
             }
             .into_any();
         }
@@ -129,6 +117,32 @@ fn TwoStep() -> impl IntoView {
             <h2 id="two-step-title">"Two-step verification"</h2>
             <Suspense fallback=|| ()>{body}</Suspense>
         </section>
+    }
+}
+
+/// A change to two-step verification that the password confirms: a
+/// heading, a password field with its error, and the button.
+#[component]
+fn PasswordForm(
+    action: &'static str,
+    /// The password field's id (the page has several).
+    id: &'static str,
+    title: &'static str,
+    #[prop(optional)] hint: Option<&'static str>,
+    label: &'static str,
+    busy: &'static str,
+    class: &'static str,
+) -> impl IntoView {
+    let error = Request::get().error_for(action);
+    view! {
+        <form method="post" data-reload="" action=action class="auth-form" novalidate>
+            <h3>{title}</h3>
+            {hint.map(|hint| view! { <p>{hint}</p> })}
+            <FormError error=error.clone()/>
+            <TextField id=id name="password" label="Password" kind="password"
+                autocomplete="current-password" field=Field::Password error/>
+            <SubmitButton label=label busy=busy class=class/>
+        </form>
     }
 }
 

@@ -56,9 +56,6 @@ pub struct Listed {
     pub last_used_at: Option<i64>,
 }
 
-/// The longest name a passkey may have, in characters.
-pub const NAME_MAX: usize = 64;
-
 #[derive(Clone)]
 pub struct Passkeys {
     db: Db,

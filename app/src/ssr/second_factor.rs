@@ -60,7 +60,8 @@ pub const RECOVERY_CODES: usize = 10;
 pub struct SecondFactors {
     db: Db,
     sealer: std::sync::Arc<Sealer>,
-    code_key: [u8; 32],
+    /// HMAC-SHA256 keyed once at start-up; each hash works on a clone.
+    code_mac: Hmac<sha2::Sha256>,
 }
 
 /// Bound into each sealed secret, so one can't be moved to another account.
@@ -128,19 +129,34 @@ fn new_recovery_codes() -> Vec<String> {
         .collect()
 }
 
+/// Deletes the account's recovery codes, used or not.
+async fn delete_codes(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
+    on_tx!(tx, conn => {
+        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(conn)
+            .await
+            .map(|r| r.rows_affected())
+    })
+    .map_err(db_error)?;
+    Ok(())
+}
+
 impl SecondFactors {
     pub fn new(db: Db, secret: &[u8]) -> Self {
+        let key = derive_key(secret, b"recovery codes v1");
         Self {
             db,
             sealer: std::sync::Arc::new(Sealer::for_purpose(secret, b"totp secret v1")),
-            code_key: derive_key(secret, b"recovery codes v1"),
+            // Run once, at start-up: HMAC takes a key of any length.
+            code_mac: <Hmac<sha2::Sha256> as Mac>::new_from_slice(&key)
+                .expect("HMAC takes a key of any length"),
         }
     }
 
     /// A recovery code's keyed hash, from its compact form.
     fn code_hash(&self, compact: &str) -> String {
-        let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.code_key)
-            .expect("HMAC takes a key of any length");
+        let mut mac = self.code_mac.clone();
         mac.update(compact.as_bytes());
         hex::encode(mac.finalize().into_bytes())
     }
@@ -287,14 +303,7 @@ impl SecondFactors {
                 .map(|r| r.rows_affected() > 0)
         })
         .map_err(db_error)?;
-        on_tx!(&mut tx, conn => {
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .map_err(db_error)?;
+        delete_codes(&mut tx, user_id).await?;
         if was_on {
             record_in(&mut tx, Some(user_id), EventKind::TotpDisabled, client).await?;
         }
@@ -311,14 +320,7 @@ impl SecondFactors {
     }
 
     async fn replace_codes(&self, tx: &mut Tx, user_id: i64, client: &Client) -> Result<Vec<String>, ApiError> {
-        on_tx!(tx, conn => {
-            sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
-                .bind(user_id)
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .map_err(db_error)?;
+        delete_codes(tx, user_id).await?;
         let codes = new_recovery_codes();
         for code in &codes {
             let hash = self.code_hash(&code.replace('-', ""));
