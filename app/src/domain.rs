@@ -447,11 +447,13 @@ pub enum Flash {
     RecoveryCodesCreated,
     PasskeyRemoved,
     PasskeyAdded,
+    ReauthRequired,
+    Reauthenticated,
 }
 
 impl Flash {
     pub const COOKIE: &'static str = "gatehouse_flash";
-    const ALL: [Self; 18] = [
+    const ALL: [Self; 20] = [
         Self::LoggedOut,
         Self::SessionExpired,
         Self::PasswordChanged,
@@ -470,6 +472,8 @@ impl Flash {
         Self::RecoveryCodesCreated,
         Self::PasskeyRemoved,
         Self::PasskeyAdded,
+        Self::ReauthRequired,
+        Self::Reauthenticated,
     ];
 
     /// What `/reset-password` says whatever was typed: the same words
@@ -506,6 +510,8 @@ impl Flash {
             Self::RecoveryCodesCreated => "New recovery codes made; the old ones no longer work.",
             Self::PasskeyRemoved => "Passkey removed.",
             Self::PasskeyAdded => "Passkey added. Next time, sign in with it: no password needed.",
+            Self::ReauthRequired => "For your security, confirm it's you before making that change.",
+            Self::Reauthenticated => "Thank you. You can make changes to your account for the next few minutes.",
         }
     }
 
@@ -530,6 +536,8 @@ impl Flash {
             Self::RecoveryCodesCreated => "recovery_codes_created",
             Self::PasskeyRemoved => "passkey_removed",
             Self::PasskeyAdded => "passkey_added",
+            Self::ReauthRequired => "reauth_required",
+            Self::Reauthenticated => "reauthenticated",
         }
     }
 

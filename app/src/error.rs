@@ -26,6 +26,9 @@ pub enum ErrorCode {
     Unauthorized,
     /// 403: a cross-site request, refused.
     Forbidden,
+    /// 403: a sensitive change from a session that has not proved who it
+    /// is recently (`REAUTH_WINDOW_SECS`): re-authenticate, then try again.
+    ReauthRequired,
     /// 404: no such thing among the caller's (a session handle, say).
     NotFound,
     /// 429: too many failed logins; `retry_after` says for how long.
@@ -42,6 +45,9 @@ pub enum ErrorCode {
     PasskeyFailed,
     /// 503: the database or session store did not answer.
     Unavailable,
+    /// 503: more passwords are waiting to be checked than can be in a few
+    /// seconds; `retry_after` says when to try again.
+    Busy,
     /// The browser could not reach the server (client side only).
     Network,
 }
@@ -53,10 +59,10 @@ impl ErrorCode {
             Self::InvalidToken | Self::NoPendingLogin | Self::BadPasskey => 400,
             Self::EmailTaken => 409,
             Self::BadCredentials | Self::Unauthorized | Self::BadCode | Self::PasskeyFailed => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::ReauthRequired => 403,
             Self::NotFound => 404,
             Self::TooManyAttempts => 429,
-            Self::Unavailable | Self::Network => 503,
+            Self::Unavailable | Self::Busy | Self::Network => 503,
         }
     }
 }
@@ -204,6 +210,11 @@ impl ApiError {
         Self::new(ErrorCode::NotFound, "That passkey is not one of yours, or it was removed already.")
     }
 
+    /// An `/api/` path that names no call.
+    pub fn no_such_call() -> Self {
+        Self::new(ErrorCode::NotFound, "There is no such call.")
+    }
+
     pub fn no_such_session() -> Self {
         Self::new(
             ErrorCode::NotFound,
@@ -234,6 +245,38 @@ impl ApiError {
                     "Too many failed attempts to log in. For your account's safety, \
                      please wait {wait} and try again."
                 ),
+            )
+        }
+    }
+
+    /// Too many anonymous requests (sign-ups, reset requests, passkey
+    /// sign-ins) from one network in a minute.
+    pub fn rate_limited(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                ErrorCode::TooManyAttempts,
+                "Too many requests from your network. Please wait a minute and try again.",
+            )
+        }
+    }
+
+    /// A sensitive change from a session that has not proved who it is in
+    /// the last few minutes.
+    pub fn reauth_required() -> Self {
+        Self::new(
+            ErrorCode::ReauthRequired,
+            "For your security, confirm it's you before making this change.",
+        )
+    }
+
+    /// The password checks are full for the moment.
+    pub fn busy(retry_after_secs: u64) -> Self {
+        Self {
+            retry_after: Some(retry_after_secs),
+            ..Self::new(
+                ErrorCode::Busy,
+                "Gatehouse is very busy right now. Please try again in a few seconds.",
             )
         }
     }

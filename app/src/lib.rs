@@ -11,6 +11,8 @@
 //! turns link clicks and form posts into a fetch of the next page, patched
 //! into the current one (no full reload).
 
+#[cfg(feature = "ssr")]
+pub mod access;
 pub mod api;
 mod browser;
 mod passkey_browser;

@@ -146,6 +146,22 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
             if was_on {
+                // The account hears of it: a running server sends the
+                // mail from the outbox.
+                let mail = std::sync::Arc::new(app::ssr::mail::Mail {
+                    base_url: config.app_base_url.clone().unwrap_or_else(|| {
+                        format!("http://localhost:{}", config.leptos.site_addr.port())
+                    }),
+                    sealer: std::sync::Arc::new(app::ssr::mail::seal::Sealer::new(secret.as_bytes())),
+                    dev_mailbox: false,
+                    reset_ttl_secs: config.reset_ttl_secs,
+                    confirm_ttl_secs: config.confirm_ttl_secs,
+                    queued: std::sync::Arc::new(tokio::sync::Notify::new()),
+                });
+                app::ssr::recovery::Recovery::new(stores.db.clone(), mail, config.login_limits.window_secs)
+                    .notify(&user.email, &app::ssr::mail::templates::Notice::TotpDisabled)
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                 writeln!(
                     out,
                     "two-step verification is off for {}: the password alone logs in, and its \

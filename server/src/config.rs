@@ -301,10 +301,12 @@ impl Config {
             absolute,
             // "Remember me" never lasts less than an ordinary session.
             absolute_remember: defaults.absolute_remember.max(absolute),
+            reauth_window: positive("REAUTH_WINDOW_SECS", defaults.reauth_window)?,
         };
         let login_limits = Limits {
             max_failures: positive("LOGIN_MAX_FAILURES", Limits::default().max_failures)?,
             window_secs: positive("LOGIN_WINDOW_SECS", Limits::default().window_secs)?,
+            per_ip_per_minute: positive("RATE_LIMIT_PER_IP", Limits::default().per_ip_per_minute)?,
         };
         let app_base_url = var("APP_BASE_URL").map(base_url).transpose()?;
         let smtp = match var("SMTP_URL") {

@@ -173,33 +173,94 @@ pub async fn buffer_body(req: Request, next: Next) -> Response {
     }
 }
 
-/// A signed-out full page load of a protected page goes to the login page,
-/// which sends the person back here afterwards. If the browser's session
-/// has ended (expired, revoked), the login page says so.
-pub async fn require_login(
-    axum::extract::State(production): axum::extract::State<bool>,
+/// What the access layer needs besides the table itself.
+#[derive(Clone, Copy, Debug)]
+pub struct AccessRules {
+    pub production: bool,
+    pub lifetimes: Lifetimes,
+}
+
+/// Holds every request to the access table ([`app::access`]), before the
+/// page or call runs:
+/// - a signed-out page load of a signed-in page goes to
+///   `/login?next=<the page>` (saying so when the browser's session has
+///   ended: expired, revoked);
+/// - a signed-out call that needs a session gets 401;
+/// - a sensitive call outside the recent-authentication window gets 403
+///   `reauth_required` and changes nothing; a form posted without
+///   JavaScript goes to `/reauthenticate?next=<the page it came from>`;
+/// - an `/api/` path the table doesn't name is a 404.
+///
+/// Signed-in pages and answers are never stored by a cache.
+pub async fn access(
+    axum::extract::State(rules): axum::extract::State<AccessRules>,
     req: Request,
     next: Next,
 ) -> Response {
+    use app::access::Access;
     let path = req.uri().path();
-    if req.method() == Method::GET && crate::PROTECTED_PAGES.contains(&path) {
-        let signed_in = matches!(req.extensions().get(), Some(RequestAuth(Some(_))));
-        if !signed_in {
-            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
-            let mut res = Redirect::to(&format!("/login?next={next}")).into_response();
-            res.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            if req.extensions().get::<SessionEnded>().is_some() {
-                app::ssr::flash::leave_on(req.extensions(), Flash::SessionExpired, production);
-            }
-            return res;
+    let is_call = path.starts_with("/api/");
+    let Some(needs) = app::access::of(path) else {
+        if is_call {
+            return error_response(req.headers().get(header::ACCEPT), ApiError::no_such_call());
         }
-        let mut res = next.run(req).await;
-        res.headers_mut()
-            .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        return res;
+        return next.run(req).await;
+    };
+    if needs == Access::Public {
+        return next.run(req).await;
     }
-    next.run(req).await
+    let auth = match req.extensions().get::<RequestAuth>() {
+        Some(RequestAuth(Some(auth))) => Some(auth),
+        _ => None,
+    };
+    let form_post = accepts_html(req.headers().get(header::ACCEPT));
+    let refusal = match auth {
+        None if !is_call => {
+            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+            let res = Redirect::to(&format!("/login?next={next}")).into_response();
+            if req.extensions().get::<SessionEnded>().is_some() {
+                app::ssr::flash::leave_on(req.extensions(), Flash::SessionExpired, rules.production);
+            }
+            Some(res)
+        }
+        // A form post signed out goes on to the call, which answers its
+        // 401 the way forms get their errors (back to the page).
+        None if form_post => None,
+        None => Some(error_response(req.headers().get(header::ACCEPT), ApiError::unauthorized())),
+        Some(auth) if needs == Access::Recent && !rules.lifetimes.is_recent(auth, app::ssr::session::now()) => {
+            Some(if form_post || !is_call {
+                let back = if is_call { came_from(req.headers()) } else { path.to_owned() };
+                let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
+                app::ssr::flash::leave_on(req.extensions(), Flash::ReauthRequired, rules.production);
+                Redirect::to(&format!("/reauthenticate?next={next}")).into_response()
+            } else {
+                error_response(req.headers().get(header::ACCEPT), ApiError::reauth_required())
+            })
+        }
+        Some(_) => None,
+    };
+    let mut res = match refusal {
+        Some(res) => res,
+        None => next.run(req).await,
+    };
+    res.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+/// The local page a form was posted from (its `Referer`, when it is this
+/// site's), to come back to after re-authenticating; `/security` else.
+fn came_from(headers: &axum::http::HeaderMap) -> String {
+    let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
+    let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
+    referer
+        .and_then(|r| {
+            let rest = r.strip_prefix("https://").or_else(|| r.strip_prefix("http://"))?;
+            let (authority, path) = rest.split_at(rest.find('/')?);
+            (Some(authority) == host).then_some(path)
+        })
+        .and_then(app::domain::NextPath::parse)
+        .map_or_else(|| "/security".to_owned(), |p| p.as_str().to_owned())
 }
 
 /// Left on a request whose cookie named a session this server issued (the

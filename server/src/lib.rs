@@ -56,9 +56,6 @@ use tower_sessions::{
 /// Request bodies above this get 413.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Paths a signed-out visitor is sent to the login page from.
-pub const PROTECTED_PAGES: &[&str] = &["/profile", "/sessions", "/security"];
-
 /// How often expired sessions and login counters are deleted.
 const CLEANUP_EVERY: Duration = Duration::from_secs(300);
 
@@ -158,6 +155,12 @@ impl Application {
             Some(addr) => Some((TcpListener::bind(addr).await?, telemetry::recorder()?)),
             None => None,
         };
+        // Fail closed: a page or call with no entry in the access table
+        // would otherwise be reachable by anyone.
+        let missing = unlisted_routes();
+        if !missing.is_empty() {
+            anyhow::bail!("no entry in app/src/access.rs for {}", missing.join(", "));
+        }
         let router = router(&config, Arc::new(state), key, db, sessions.clone(), &base_url);
         Ok(Self {
             listener,
@@ -354,6 +357,14 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
     ROUTES.get_or_init(|| generate_route_list(app::App)).clone()
 }
 
+/// The app's pages and server functions that the access table
+/// ([`app::access`]) has no entry for.
+pub fn unlisted_routes() -> Vec<String> {
+    let routes = route_list();
+    let calls: Vec<&'static str> = server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+    app::access::missing(routes.iter().map(|r| r.path()), calls)
+}
+
 /// The router's state. axum clones a router's state for every request, and
 /// `LeptosOptions` is a dozen strings: cloning and dropping it was 7 % of
 /// `/api/me` in a profile. Behind an `Arc` only the pages and the file
@@ -431,8 +442,8 @@ fn router(
             _,
         >(context, app::shell))
         .layer(middleware::from_fn_with_state(
-            production,
-            http::require_login,
+            http::AccessRules { production, lifetimes },
+            http::access,
         ))
         .layer(middleware::from_fn_with_state(state_for_forms, http::api_status))
         .layer(middleware::from_fn_with_state(

@@ -293,7 +293,7 @@ async fn request_password_reset_wants_an_email() {
     let res = request_reset(&app, "not an email").await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(json(res).await["field"], "email");
-    assert_eq!(app.scalar("SELECT COUNT(*) FROM reset_requests").await, 0);
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM counters").await, 0);
 }
 
 /// Malformed, huge, wrong-kind and cross-used tokens: 400 in words, and

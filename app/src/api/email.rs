@@ -21,8 +21,13 @@ pub async fn request_password_reset(email: String) -> Result<String, ApiError> {
     let result: Result<String, ApiError> = async {
         let parsed = Email::parse(&email)?;
         let state = AppState::from_context()?;
-        let user = state.users.by_email(&parsed).await?;
-        state.recovery.request_reset(&parsed, user.as_ref()).await?;
+        // Past RATE_LIMIT_PER_IP the answer is the same and nothing is
+        // sent: a 429 here would tell nothing, but would let a script
+        // tell the limit from a sent mail.
+        if state.throttle.per_ip(&client().ip, session::now()).await?.is_ok() {
+            let user = state.users.by_email(&parsed).await?;
+            state.recovery.request_reset(&parsed, user.as_ref()).await?;
+        }
         flash::leave(Flash::ResetLinkSent);
         leptos_axum::redirect("/reset-password");
         Ok(Flash::RESET_LINK_SENT.to_owned())
@@ -57,7 +62,7 @@ pub async fn reset_password(
         let password = Password::parse(&new_password)
             .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
         common_passwords::refuse_common(&password).map_err(|e| e.on_field(Field::NewPassword))?;
-        if state.factors.enabled(link.user_id).await? {
+        if state.recovery.reset_asks_for_code(&state.factors, &link).await? {
             super::two_factor::check_reset_code(&state, link.user_id, code.as_deref()).await?;
         }
         let hash = state.hasher.hash(&password).await?;

@@ -4,11 +4,13 @@
 
 mod email;
 mod passkeys;
+mod reauth;
 mod security;
 mod two_factor;
 
 pub use email::*;
 pub use passkeys::*;
+pub use reauth::*;
 pub use security::*;
 pub use two_factor::*;
 
@@ -60,6 +62,7 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
         let password = Password::parse(&password)?;
         common_passwords::refuse_common(&password)?;
         let state = AppState::from_context()?;
+        per_ip_limit(&state, &client().ip).await?;
         let hash = state.hasher.hash(&password).await?;
         // The account and its confirmation mail, in one transaction.
         let user_id = state
@@ -90,36 +93,17 @@ pub async fn login(
         let keys = Keys::new(&email, &client.ip);
         // An unparseable email can't match an account; it still costs a
         // hash, so its timing says nothing either.
-        let lookup = || async {
-            match Email::parse(&email) {
-                Ok(parsed) => state.users.by_email(&parsed).await,
-                Err(_) => Ok(None),
-            }
+        let user = match Email::parse(&email) {
+            Ok(parsed) => state.users.by_email(&parsed).await?,
+            Err(_) => None,
         };
-        // Checked before hashing, so a locked-out storm costs no CPU. A
-        // refusal is logged for the account it protects (one for no
-        // account would be attached to no one and tell no one anything).
-        if let Err(refused) = state.throttle.check(&keys, session::now()).await {
-            let user_id = match refused.code {
-                crate::error::ErrorCode::TooManyAttempts => lookup().await?.map(|u| u.id),
-                _ => None,
-            };
-            return Err(refused_login(&state, refused, user_id, &client).await);
-        }
-        let user = lookup().await?;
-        let (user, stored) = match user {
-            Some(user) => {
-                let hash = user.password_hash.clone();
-                (Some(user), Some(hash))
-            }
-            None => (None, None),
-        };
+        let user_id = user.as_ref().map(|u| u.id);
         // Verified against a dummy hash when there is no such user, so
         // both failures take about as long and answer the same.
-        let matches = state.hasher.verify(&password, stored).await?;
-        let user_id = user.as_ref().map(|u| u.id);
-        let Some(user) = user.filter(|_| matches) else {
-            failed_login(&state, &keys, user_id, &client, "bad_credentials").await?;
+        let stored = user.as_ref().map(|u| u.password_hash.clone());
+        let verify = async { Ok(state.hasher.verify(&password, stored).await?.then_some(())) };
+        let right = checked(&state, &keys, user_id, &client, "bad_credentials", verify).await?;
+        let Some(user) = user.filter(|_| right.is_some()) else {
             return Err(ApiError::bad_credentials());
         };
         let session = session::current().await?;
@@ -134,6 +118,7 @@ pub async fn login(
             return Ok(LoginStep { second_factor: true });
         }
         state.throttle.clear_account(&keys).await?;
+        notice_if_new_device(&state, user.id, &user.email, &client, false).await?;
         session::log_in(
             &session,
             user.id,
@@ -152,43 +137,110 @@ pub async fn login(
     result.map_err(|err| keep_email(err, &email))
 }
 
-/// A login the throttle refused: logged (when it is 429) for the account
-/// it protects, and counted. Answers the refusal, or the error that
-/// stopped it being logged.
+/// One check of a secret (a password, a code) under the login throttle,
+/// the only way any call checks one: an attempt is reserved for the
+/// account and the client's address *before* `check` runs, so however
+/// many arrive at once, at most `LOGIN_MAX_FAILURES` wrong answers are
+/// checked per window. A right answer (`Some`) gives the attempt back; a
+/// wrong one (`None`) keeps it, is logged as `login_failed` for
+/// `user_id`, and is counted for /metrics as `outcome`. Past the limit:
+/// 429 with `Retry-After`, nothing checked.
 #[cfg(feature = "ssr")]
-pub(crate) async fn refused_login(
-    state: &AppState,
-    refused: ApiError,
-    user_id: Option<i64>,
-    client: &crate::ssr::session::Client,
-) -> ApiError {
-    if refused.code != crate::error::ErrorCode::TooManyAttempts {
-        return refused;
-    }
-    login_outcome("throttled");
-    match user_id {
-        Some(id) => match state.log.record(Some(id), EventKind::LoginThrottled, client).await {
-            Ok(()) => refused,
-            Err(err) => err,
-        },
-        None => refused,
-    }
-}
-
-/// A failed attempt (a wrong password, a wrong code): counted against the
-/// throttle, logged, and counted for /metrics by `outcome`.
-#[cfg(feature = "ssr")]
-pub(crate) async fn failed_login(
+pub(crate) async fn checked<T>(
     state: &AppState,
     keys: &Keys,
     user_id: Option<i64>,
     client: &crate::ssr::session::Client,
     outcome: &'static str,
+    check: impl std::future::Future<Output = Result<Option<T>, ApiError>>,
+) -> Result<Option<T>, ApiError> {
+    let attempt = match state.throttle.reserve(keys, session::now()).await? {
+        Ok(attempt) => attempt,
+        Err(wait) => return Err(throttled(state, user_id, client, wait).await),
+    };
+    match check.await {
+        Ok(Some(passed)) => {
+            attempt.passed().await?;
+            Ok(Some(passed))
+        }
+        Ok(None) => {
+            // The attempt stays counted.
+            drop(attempt);
+            state.log.record(user_id, EventKind::LoginFailed, client).await?;
+            login_outcome(outcome);
+            Ok(None)
+        }
+        Err(err) => {
+            // Nothing was checked (the hashes were busy, the database
+            // failed): the attempt goes back.
+            let _ = attempt.passed().await;
+            Err(err)
+        }
+    }
+}
+
+/// A check the throttle refused: counted, and logged for the account it
+/// protects once per window however many are refused (one for no
+/// account would be attached to no one and tell no one anything).
+/// Answers the 429, or the error that stopped it being logged.
+#[cfg(feature = "ssr")]
+async fn throttled(
+    state: &AppState,
+    user_id: Option<i64>,
+    client: &crate::ssr::session::Client,
+    wait: i64,
+) -> ApiError {
+    login_outcome("throttled");
+    let refused = ApiError::too_many_attempts(wait.max(1) as u64);
+    let Some(id) = user_id else {
+        return refused;
+    };
+    let key = crate::ssr::throttle::key(&format!("throttled-event:{id}"));
+    let window = state.throttle.window_secs();
+    match state.throttle.once_in(&key, 1, window, session::now()).await {
+        Ok(Ok(_)) => match state.log.record(Some(id), EventKind::LoginThrottled, client).await {
+            Ok(()) => refused,
+            Err(err) => err,
+        },
+        Ok(Err(_)) => refused,
+        Err(err) => err,
+    }
+}
+
+/// After a sign-in: a notice to the account's address when it came from
+/// a browser and network the account has not used in 90 days (with both,
+/// and a link to `/sessions`). `recorded`: this sign-in's event is in the
+/// log already.
+#[cfg(feature = "ssr")]
+pub(crate) async fn notice_if_new_device(
+    state: &AppState,
+    user_id: i64,
+    email: &str,
+    client: &crate::ssr::session::Client,
+    recorded: bool,
 ) -> Result<(), ApiError> {
-    state.throttle.record_failure(keys, session::now()).await?;
-    state.log.record(user_id, EventKind::LoginFailed, client).await?;
-    login_outcome(outcome);
-    Ok(())
+    if state.log.known_device(user_id, client, recorded).await? {
+        return Ok(());
+    }
+    let notice = crate::ssr::mail::templates::Notice::NewSignIn {
+        device: crate::domain::describe_user_agent(&client.user_agent),
+        network: crate::ssr::audit::network_of(&client.ip),
+    };
+    state.recovery.notify(email, &notice).await
+}
+
+/// `RATE_LIMIT_PER_IP`: one of the client's anonymous writes this minute
+/// (sign-ups, reset requests, passkey-login starts), or 429 with
+/// `Retry-After` past the limit.
+#[cfg(feature = "ssr")]
+pub(crate) async fn per_ip_limit(state: &AppState, ip: &str) -> Result<(), ApiError> {
+    match state.throttle.per_ip(ip, session::now()).await? {
+        Ok(()) => Ok(()),
+        Err(wait) => {
+            metrics::counter!("gatehouse_rate_limited_total").increment(1);
+            Err(ApiError::rate_limited(wait as u64))
+        }
+    }
 }
 
 /// Counts a login attempt by how it ended, for /metrics.
@@ -267,17 +319,28 @@ pub(crate) struct Caller {
     pub(crate) state: std::sync::Arc<AppState>,
     pub(crate) session: Session,
     pub(crate) user: UserRow,
+    /// The session's signed-in state, as the request found it.
+    pub(crate) auth: crate::ssr::session::SignedIn,
 }
 
 #[cfg(feature = "ssr")]
 impl Caller {
+    /// The caller, held to what the access table asks of this call: a
+    /// signed-in session, and a recent authentication for a sensitive
+    /// change (the server's access layer checked both already; this is
+    /// the call's own check of the same table).
     pub(crate) async fn get() -> Result<Self, ApiError> {
         let state = AppState::from_context()?;
         let session = session::current().await?;
-        let Some(user_id) = session::user_id(&session).await? else {
+        let Some(auth) = session::request_auth(&session).await? else {
             return Err(ApiError::unauthorized());
         };
-        let Some(user) = state.users.by_id(user_id).await? else {
+        let path = leptos::prelude::with_context(|parts: &axum::http::request::Parts| parts.uri.path().to_owned());
+        let needs = path.as_deref().and_then(crate::access::of);
+        if needs == Some(crate::access::Access::Recent) && !state.lifetimes.is_recent(&auth, session::now()) {
+            return Err(ApiError::reauth_required());
+        }
+        let Some(user) = state.users.by_id(auth.user_id).await? else {
             session::log_out(&session).await?;
             return Err(ApiError::unauthorized());
         };
@@ -285,6 +348,7 @@ impl Caller {
             state,
             session,
             user,
+            auth,
         })
     }
 
@@ -296,17 +360,14 @@ impl Caller {
     /// Checks a password typed to confirm a change, under the same throttle
     /// as logins: a stolen session must not become a password oracle.
     pub(crate) async fn confirm_password(&self, password: &str, field: Field) -> Result<(), ApiError> {
-        let keys = Keys::new(&self.user.email, &client().ip);
-        let throttle = &self.state.throttle;
-        throttle.check(&keys, session::now()).await?;
+        let client = client();
+        let keys = Keys::new(&self.user.email, &client.ip);
         let stored = Some(self.user.password_hash.clone());
-        if !self.state.hasher.verify(password, stored).await? {
-            throttle.record_failure(&keys, session::now()).await?;
-            let log = &self.state.log;
-            log.record(Some(self.user.id), EventKind::LoginFailed, &client()).await?;
-            return Err(ApiError::wrong_password(field));
+        let verify = async { Ok(self.state.hasher.verify(password, stored).await?.then_some(())) };
+        match checked(&self.state, &keys, Some(self.user.id), &client, "bad_credentials", verify).await? {
+            Some(()) => Ok(()),
+            None => Err(ApiError::wrong_password(field)),
         }
-        Ok(())
     }
 
     /// The caller's live sessions, as `(id_hash, data)`.

@@ -13,6 +13,7 @@ use crate::{
     domain::{time_ago, Flash, PasskeyName},
     ssr::{
         client, flash,
+        mail::templates::Notice,
         passkeys::{Authentication, Registration, AUTHENTICATION, REGISTRATION},
         session, AppState,
     },
@@ -70,6 +71,8 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
     };
     let passkeys = &caller.state.passkeys;
     passkeys.register_finish(registration, &credential, name.as_str(), &client()).await?;
+    let notice = Notice::PasskeyAdded { name: name.as_str().to_owned() };
+    caller.state.recovery.notify(&caller.user.email, &notice).await?;
     // The island loads /security next, which shows it.
     flash::leave_for_next_page(Flash::PasskeyAdded);
     Ok(())
@@ -100,9 +103,11 @@ pub async fn passkey_delete(id: String) -> Result<(), ApiError> {
     let Ok(id) = id.trim().parse::<i64>() else {
         return Err(ApiError::no_such_passkey());
     };
-    if !caller.state.passkeys.delete(caller.user.id, id, &client()).await? {
+    let Some(name) = caller.state.passkeys.delete(caller.user.id, id, &client()).await? else {
         return Err(ApiError::no_such_passkey());
-    }
+    };
+    let notice = Notice::PasskeyRemoved { name };
+    caller.state.recovery.notify(&caller.user.email, &notice).await?;
     flash::leave(Flash::PasskeyRemoved);
     leptos_axum::redirect("/security#passkeys");
     Ok(())
@@ -112,8 +117,13 @@ pub async fn passkey_delete(id: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "passkey_login_begin")]
 pub async fn passkey_login_begin() -> Result<serde_json::Value, ApiError> {
     let state = AppState::from_context()?;
-    let (options, authentication) = state.passkeys.login_begin()?;
     let session = session::current().await?;
+    // Anonymous starts store a ceremony each: limited per client. A
+    // signed-in one re-authenticates its own session.
+    if session::request_auth(&session).await?.is_none() {
+        super::per_ip_limit(&state, &client().ip).await?;
+    }
+    let (options, authentication) = state.passkeys.login_begin()?;
     let expires_at = authentication.expires_at;
     keep(&session, AUTHENTICATION, &authentication, expires_at).await?;
     Ok(options)
@@ -138,6 +148,19 @@ pub async fn passkey_login_finish(credential: String) -> Result<(), ApiError> {
     let Some(user) = state.users.by_id(user_id).await? else {
         return Err(ApiError::passkey_failed());
     };
+    // Signed in already: a passkey of this account re-authenticates the
+    // session (recent authentication); another account's is refused,
+    // never a silent switch of account.
+    if let Some(auth) = session::request_auth(&session).await? {
+        if auth.user_id != user.id {
+            login_outcome("passkey_failed");
+            return Err(ApiError::passkey_failed());
+        }
+        session::reauthenticated(&session, auth).await?;
+        login_outcome("passkey");
+        return Ok(());
+    }
+    super::notice_if_new_device(&state, user.id, &user.email, &client, true).await?;
     session::log_in(&session, user.id, &user.email, false, &state.lifetimes, client).await?;
     login_outcome("passkey");
     Ok(())

@@ -8,7 +8,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
-use super::{failed_login, login_outcome, refused_login, Caller};
+use super::{checked, login_outcome, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{EventKind, Field, Flash, NextPath, SecondFactorCode},
@@ -29,21 +29,13 @@ pub struct NewRecoveryCodes {
     pub recovery_codes: Vec<String>,
 }
 
-/// Where the codes a form post made wait for the page that shows them
-/// (once: the page takes them out). Scripts get them in the answer.
-#[cfg(feature = "ssr")]
-pub const FRESH_CODES: &str = "fresh_recovery_codes";
-
 /// Answers a new set of codes: to a script in the JSON, to a form post on
-/// the page it goes back to (see [`FRESH_CODES`]), with `flash`.
+/// the page it goes back to (in an encrypted cookie that page clears:
+/// never in the database or the session store), with `flash`.
 #[cfg(feature = "ssr")]
-async fn codes_made(caller: &Caller, codes: Vec<String>, flash: Flash) -> Result<NewRecoveryCodes, ApiError> {
+async fn codes_made(codes: Vec<String>, flash: Flash) -> Result<NewRecoveryCodes, ApiError> {
     if crate::ssr::is_form_post() {
-        caller
-            .session
-            .insert(FRESH_CODES, &codes)
-            .await
-            .map_err(|_| ApiError::unavailable())?;
+        flash::keep_codes(&codes);
     }
     flash::leave(flash);
     leptos_axum::redirect("/security#two-step");
@@ -80,7 +72,7 @@ pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCo
         .enable(caller.user.id, &code, &client())
         .await?
         .ok_or_else(ApiError::wrong_new_code)?;
-    codes_made(&caller, codes, Flash::TotpEnabled).await
+    codes_made(codes, Flash::TotpEnabled).await
 }
 
 /// Turns two-step verification off (the password confirms it).
@@ -88,7 +80,10 @@ pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCo
 pub async fn totp_disable(password: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    caller.state.factors.disable(caller.user.id, &client()).await?;
+    if caller.state.factors.disable(caller.user.id, &client()).await? {
+        let notice = crate::ssr::mail::templates::Notice::TotpDisabled;
+        caller.state.recovery.notify(&caller.user.email, &notice).await?;
+    }
     flash::leave(Flash::TotpDisabled);
     leptos_axum::redirect("/security#two-step");
     Ok(())
@@ -107,7 +102,9 @@ pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiErr
         ));
     }
     let codes = factors.new_codes(caller.user.id, &client()).await?;
-    codes_made(&caller, codes, Flash::RecoveryCodesCreated).await
+    let notice = crate::ssr::mail::templates::Notice::RecoveryCodesCreated;
+    caller.state.recovery.notify(&caller.user.email, &notice).await?;
+    codes_made(codes, Flash::RecoveryCodesCreated).await
 }
 
 /// The second step of a login: a code from the app, or a recovery code,
@@ -127,18 +124,17 @@ pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
     };
     let client = client();
     let keys = Keys::new(&user.email, &client.ip);
-    if let Err(refused) = state.throttle.check(&keys, session::now()).await {
-        return Err(refused_login(&state, refused, Some(user.id), &client).await);
-    }
-    let passed = match SecondFactorCode::parse(&code) {
-        Ok(code) => state.factors.verify(user.id, &code, &client).await?,
-        Err(_) => None,
+    let check = async {
+        match SecondFactorCode::parse(&code) {
+            Ok(code) => state.factors.verify(user.id, &code, &client).await,
+            Err(_) => Ok(None),
+        }
     };
-    let Some(passed) = passed else {
-        failed_login(&state, &keys, Some(user.id), &client, "bad_code").await?;
+    let Some(passed) = checked(&state, &keys, Some(user.id), &client, "bad_code", check).await? else {
         return Err(ApiError::bad_code());
     };
     state.throttle.clear_account(&keys).await?;
+    super::notice_if_new_device(&state, user.id, &user.email, &client, false).await?;
     // A new id: the pending login's cookie never becomes a signed-in one.
     session::log_in(&session, user.id, &user.email, pending.remember, &state.lifetimes, client.clone()).await?;
     state.log.record(Some(user.id), EventKind::Login, &client).await?;
@@ -158,18 +154,24 @@ pub(crate) async fn check_reset_code(state: &AppState, user_id: i64, code: Optio
     let Some(user) = state.users.by_id(user_id).await? else {
         return Err(ApiError::invalid_token());
     };
+    check_code(state, &user, code).await
+}
+
+/// Checks a second-step code (the app's, or a recovery code) that a call
+/// asks for besides a password, under the login throttle: wrong or
+/// missing, it is a failed attempt (401 `bad_code`, then 429).
+#[cfg(feature = "ssr")]
+pub(crate) async fn check_code(state: &AppState, user: &crate::ssr::users::UserRow, code: Option<&str>) -> Result<(), ApiError> {
     let client = client();
     let keys = Keys::new(&user.email, &client.ip);
-    if let Err(refused) = state.throttle.check(&keys, session::now()).await {
-        return Err(refused_login(state, refused, Some(user_id), &client).await);
-    }
-    let passed = match code.map(SecondFactorCode::parse) {
-        Some(Ok(code)) => state.factors.verify(user_id, &code, &client).await?,
-        _ => None,
+    let check = async {
+        match code.map(SecondFactorCode::parse) {
+            Some(Ok(code)) => state.factors.verify(user.id, &code, &client).await,
+            _ => Ok(None),
+        }
     };
-    if passed.is_none() {
-        failed_login(state, &keys, Some(user_id), &client, "bad_code").await?;
-        return Err(ApiError::bad_code());
+    match checked(state, &keys, Some(user.id), &client, "bad_code", check).await? {
+        Some(_) => Ok(()),
+        None => Err(ApiError::bad_code()),
     }
-    Ok(())
 }

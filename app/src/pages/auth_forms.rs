@@ -3,10 +3,10 @@
 
 use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
-    api::{Login, Signup, VerifySecondFactor},
-    domain::{Field, FormRules},
+    api::{Login, Reauthenticate, Signup, VerifySecondFactor},
+    domain::{Field, FormRules, NextPath},
     islands::{PasskeyLogin, PasswordHint},
-    ssr::session,
+    ssr::{session, AppState},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -102,6 +102,54 @@ pub fn VerifyPage() -> impl IntoView {
         <Title text="Two-step verification · Gatehouse"/>
         <section class="card narrow">
             <h1>"Two-step verification"</h1>
+            <Suspense fallback=|| ()>{body}</Suspense>
+            <PasskeyLogin/>
+        </section>
+    }
+}
+
+/// `/reauthenticate`: a signed-in session confirms it's you before a
+/// sensitive change (the access layer sends a form posted outside the
+/// window here, with `next` the page it came from). The password, and a
+/// code when the account has two-step verification; with JavaScript, a
+/// passkey instead. Then back to `next`.
+#[component]
+pub fn ReauthPage() -> impl IntoView {
+    let request = Request::get();
+    let error = request.error_for(Reauthenticate::PATH);
+    let next = use_query_map().read_untracked().get("next");
+    let next = NextPath::or_profile(next.as_deref()).as_str().to_owned();
+    let viewer = request.viewer.clone();
+    let body = Suspend::new(async move {
+        let Some(viewer) = viewer else {
+            return ().into_any();
+        };
+        let two_step = match AppState::from_context() {
+            Ok(state) => state.factors.enabled(viewer.user_id).await.unwrap_or(true),
+            Err(_) => true,
+        };
+        view! {
+            <form method="post" action=Reauthenticate::PATH class="auth-form" novalidate>
+                <FormError error=error.clone()/>
+                // For password managers: whose password this is.
+                <input type="hidden" name="username" autocomplete="username" value=viewer.email/>
+                <TextField id="password" label="Password" kind="password" autocomplete="current-password"
+                    field=Field::Password error=error.clone()/>
+                {two_step.then(|| view! {
+                    <TextField id="code" label="Code from your authenticator app (or a recovery code)"
+                        autocomplete="one-time-code" inputmode="numeric" field=Field::Code error=error.clone()/>
+                })}
+                <input type="hidden" name="next" value=next/>
+                <SubmitButton label="Continue" busy="Checking…"/>
+            </form>
+        }
+        .into_any()
+    });
+    view! {
+        <Title text="Confirm it's you · Gatehouse"/>
+        <section class="card narrow">
+            <h1>"Confirm it's you"</h1>
+            <p>"You are about to change something that protects your account, so Gatehouse asks for your password again. After that you can make changes for a few minutes."</p>
             <Suspense fallback=|| ()>{body}</Suspense>
             <PasskeyLogin/>
         </section>

@@ -67,6 +67,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/profile") view=profile::ProfilePage ssr=SsrMode::Async/>
                     <Route path=path!("/sessions") view=sessions::SessionsPage ssr=SsrMode::Async/>
                     <Route path=path!("/security") view=security::SecurityPage ssr=SsrMode::Async/>
+                    <Route path=path!("/reauthenticate") view=auth_forms::ReauthPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password") view=recovery::ResetRequestPage ssr=SsrMode::Async/>
                     <Route path=path!("/reset-password/:token") view=recovery::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm-email/:token") view=recovery::ConfirmEmailPage ssr=SsrMode::Async/>

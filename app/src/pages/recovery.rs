@@ -76,7 +76,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
         // An account with two-step verification gives a code as well: the
         // mailbox alone must not be enough to take it over.
         let needs_code = match (&link, AppState::from_context()) {
-            (Some(link), Ok(state)) => state.factors.enabled(link.user_id).await.unwrap_or(true),
+            (Some(link), Ok(state)) => state.recovery.reset_asks_for_code(&state.factors, link).await.unwrap_or(true),
             _ => false,
         };
         match token.filter(|_| link.is_some()) {

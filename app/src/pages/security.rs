@@ -13,11 +13,11 @@ use super::{FormError, Request, SubmitButton, TextField};
 use crate::{
     api::{
         list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
-        TotpBegin, TotpDisable, TotpEnable, FRESH_CODES,
+        TotpBegin, TotpDisable, TotpEnable,
     },
     domain::{Field, FormRules},
     islands::AddPasskey,
-    ssr::{second_factor, session, AppState},
+    ssr::{second_factor, AppState},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -36,11 +36,10 @@ pub fn SecurityPage() -> impl IntoView {
     }
 }
 
-/// The recovery codes a form post just made, taken out of the session:
-/// they are shown this once.
+/// The recovery codes a form post just made, taken out of their
+/// encrypted cookie: they are shown this once.
 async fn fresh_codes() -> Option<Vec<String>> {
-    let session = session::current().await.ok()?;
-    session::take(&session, FRESH_CODES).await.ok().flatten()
+    crate::ssr::flash::take_codes()
 }
 
 #[component]

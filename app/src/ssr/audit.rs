@@ -10,6 +10,23 @@ use super::{
 };
 use crate::{domain::EventKind, error::ApiError};
 
+/// The network a sign-in came from, for telling a new one: the IPv4 /24
+/// or the IPv6 /48 (a home or office keeps it; its last bits change).
+pub fn network_of(ip: &str) -> String {
+    use std::net::IpAddr;
+    match ip.parse::<IpAddr>().map(|ip| ip.to_canonical()) {
+        Ok(IpAddr::V4(v4)) => {
+            let [a, b, c, _] = v4.octets();
+            format!("{a}.{b}.{c}.0/24")
+        }
+        Ok(IpAddr::V6(v6)) => {
+            let s = v6.segments();
+            format!("{:x}:{:x}:{:x}::/48", s[0], s[1], s[2])
+        }
+        Err(_) => ip.to_owned(),
+    }
+}
+
 /// How long events are kept.
 pub const KEEP_SECS: i64 = 90 * 86_400;
 
@@ -88,6 +105,32 @@ impl SecurityLog {
             .collect())
     }
 
+    /// Whether the account has signed up or signed in from this browser
+    /// (its family and system) and network ([`network_of`]) in the last
+    /// 90 days. `recorded` says this sign-in's own `passkey_login` event
+    /// is already in the log, so one match is not enough.
+    pub async fn known_device(&self, user_id: i64, client: &Client, recorded: bool) -> Result<bool, ApiError> {
+        use crate::domain::describe_user_agent;
+        let rows: Vec<(String, String)> = on_pool!(&self.db, pool => {
+            sqlx::query_as(
+                "SELECT ip, user_agent FROM security_events WHERE user_id = $1 AND at > $2 \
+                 AND kind IN ('signup', 'login', 'passkey_login') ORDER BY id DESC LIMIT 500",
+            )
+            .bind(user_id)
+            .bind(now() - KEEP_SECS)
+            .fetch_all(pool)
+            .await
+        })
+        .map_err(db_error)?;
+        let device = describe_user_agent(&client.user_agent);
+        let network = network_of(&client.ip);
+        let seen = rows
+            .iter()
+            .filter(|(ip, agent)| network_of(ip) == network && describe_user_agent(agent) == device)
+            .count();
+        Ok(seen > usize::from(recorded))
+    }
+
     /// Deletes events older than [`KEEP_SECS`].
     pub async fn remove_old(&self, now: i64) -> Result<u64, sqlx::Error> {
         on_pool!(&self.db, pool => {
@@ -97,5 +140,18 @@ impl SecurityLog {
                 .await
                 .map(|r| r.rows_affected())
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::network_of;
+
+    #[test]
+    fn networks_are_the_ipv4_24_and_the_ipv6_48() {
+        assert_eq!(network_of("198.51.100.7"), "198.51.100.0/24");
+        assert_eq!(network_of("::ffff:198.51.100.9"), "198.51.100.0/24");
+        assert_eq!(network_of("2001:db8:1:2::1"), "2001:db8:1::/48");
+        assert_eq!(network_of(""), "");
     }
 }

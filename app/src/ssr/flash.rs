@@ -108,3 +108,29 @@ pub fn take_form() -> Option<FormState> {
     let json = URL_SAFE_NO_PAD.decode(left?.value()).ok()?;
     serde_json::from_slice(&json).ok()
 }
+
+/// The cookie that carries new recovery codes from a form post to the
+/// page that shows them once, encrypted (AES-GCM, the cookie crate's
+/// private jar) so they are never in the database, the session store or
+/// a log, and readable by nothing but this server.
+pub const CODES_COOKIE: &str = "gatehouse_codes";
+
+/// Keeps new recovery codes for the next page, encrypted.
+pub fn keep_codes(codes: &[String]) {
+    let (Some(jar), Ok(state)) = (jar(), AppState::from_context()) else {
+        return;
+    };
+    jar.private(&state.cookie_key)
+        .add(cookie(CODES_COOKIE, codes.join(" "), state.secure_cookies));
+}
+
+/// The codes left for the page being rendered, if any; the response
+/// clears the cookie, so they show once.
+pub fn take_codes() -> Option<Vec<String>> {
+    let jar = jar()?;
+    jar.get(CODES_COOKIE)?;
+    let state = AppState::from_context().ok()?;
+    let left = jar.private(&state.cookie_key).get(CODES_COOKIE);
+    jar.remove(cookie(CODES_COOKIE, String::new(), state.secure_cookies));
+    Some(left?.value().split(' ').map(str::to_owned).collect())
+}

@@ -217,18 +217,19 @@ impl Passkeys {
 
     /// Removes one of the account's passkeys; `false` when it has no such
     /// passkey.
-    pub async fn delete(&self, user_id: i64, id: i64, client: &Client) -> Result<bool, ApiError> {
+    /// Removes one of the account's passkeys; answers its name, or `None`
+    /// when it is not the account's (or gone already).
+    pub async fn delete(&self, user_id: i64, id: i64, client: &Client) -> Result<Option<String>, ApiError> {
         let mut tx = self.db.begin().await.map_err(db_error)?;
-        let removed = on_tx!(&mut tx, conn => {
-            sqlx::query("DELETE FROM passkeys WHERE id = $1 AND user_id = $2")
+        let removed: Option<String> = on_tx!(&mut tx, conn => {
+            sqlx::query_scalar("DELETE FROM passkeys WHERE id = $1 AND user_id = $2 RETURNING name")
                 .bind(id)
                 .bind(user_id)
-                .execute(conn)
+                .fetch_optional(conn)
                 .await
-                .map(|r| r.rows_affected() == 1)
         })
         .map_err(db_error)?;
-        if removed {
+        if removed.is_some() {
             record_in(&mut tx, Some(user_id), EventKind::PasskeyRemoved, client).await?;
             tx.commit().await.map_err(db_error)?;
         }

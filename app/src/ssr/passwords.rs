@@ -6,8 +6,18 @@ use argon2::{
     password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
     Algorithm, Argon2, Params, Version,
 };
-use std::sync::Arc;
+use std::{
+    sync::{
+        atomic::{AtomicU64, AtomicUsize, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
 use tokio::sync::Semaphore;
+
+/// No request waits longer than this for its hash: past it, new ones are
+/// turned away at once (503 with `Retry-After`) rather than queued.
+pub const MAX_WAIT: Duration = Duration::from_secs(5);
 
 /// OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
@@ -31,6 +41,43 @@ pub struct Hasher {
     /// A real hash at the same parameters, verified against when the email
     /// is unknown, so a failed login takes as long either way.
     dummy_hash: Arc<str>,
+    /// How many hashes wait or run, and how long one takes: together they
+    /// say how long a new one would wait.
+    load: Arc<Load>,
+    concurrency: usize,
+}
+
+struct Load {
+    waiting: AtomicUsize,
+    /// A moving average of one hash's time on its thread, in microseconds.
+    average_micros: AtomicU64,
+}
+
+/// A place in the queue, given up when dropped (done, or the client left).
+struct Place<'a>(&'a Load);
+
+impl Drop for Place<'_> {
+    fn drop(&mut self) {
+        self.0.waiting.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+impl Load {
+    /// How long a hash asked for now would wait before it starts, with
+    /// `ahead` hashes before it on `threads` threads.
+    fn expected_wait(&self, ahead: usize, threads: usize) -> Duration {
+        let rounds = (ahead / threads.max(1)) as u64;
+        Duration::from_micros(rounds.saturating_mul(self.average_micros.load(Ordering::Relaxed)))
+    }
+
+    fn took(&self, time: Duration) {
+        let sample = u64::try_from(time.as_micros()).unwrap_or(u64::MAX);
+        // An eighth of each new sample: steady, yet it follows a machine
+        // that gets busy within a few dozen hashes.
+        let old = self.average_micros.load(Ordering::Relaxed);
+        let new = old - old / 8 + sample / 8;
+        self.average_micros.store(new.max(1), Ordering::Relaxed);
+    }
 }
 
 /// Counts a hash in `gatehouse_password_hash_queue` while it waits or runs.
@@ -66,15 +113,23 @@ impl Hasher {
             .build()?;
         let params = Params::new(MEMORY_KIB, ITERATIONS, PARALLELISM, None)?;
         let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+        let started = Instant::now();
         let dummy_hash = argon2
             .hash_password(b"gatehouse-dummy-password")?
             .to_string()
             .into();
+        let load = Load {
+            waiting: AtomicUsize::new(0),
+            // The first guess at a hash's time: the dummy's, just made.
+            average_micros: AtomicU64::new(u64::try_from(started.elapsed().as_micros()).unwrap_or(50_000).max(1)),
+        };
         Ok(Self {
             argon2,
             threads: Arc::new(threads),
             permits: Arc::new(Semaphore::new(concurrency)),
             dummy_hash,
+            load: Arc::new(load),
+            concurrency,
         })
     }
 
@@ -112,6 +167,13 @@ impl Hasher {
         &self,
         work: impl FnOnce() -> T + Send + 'static,
     ) -> Result<T, ApiError> {
+        let ahead = self.load.waiting.fetch_add(1, Ordering::Relaxed);
+        let _place = Place(&self.load);
+        let wait = self.load.expected_wait(ahead, self.concurrency);
+        if wait > MAX_WAIT {
+            metrics::counter!("gatehouse_password_hash_refused_total").increment(1);
+            return Err(ApiError::busy(wait.as_secs().clamp(1, 60)));
+        }
         // Hashes waiting or running, for /metrics.
         let _queued = Queued::enter();
         let _permit = self
@@ -120,9 +182,13 @@ impl Hasher {
             .await
             .map_err(|_| ApiError::unavailable())?;
         let (done, result) = tokio::sync::oneshot::channel();
+        let load = self.load.clone();
         self.threads.spawn(move || {
+            let started = Instant::now();
+            let value = work();
+            load.took(started.elapsed());
             // The caller may have gone away meanwhile; nothing to tell then.
-            let _ = done.send(work());
+            let _ = done.send(value);
         });
         result.await.map_err(|_| ApiError::unavailable())
     }
@@ -169,6 +235,19 @@ mod tests {
             .verify("gatehouse-dummy-password", None)
             .await
             .unwrap());
+    }
+
+    #[test]
+    fn the_expected_wait_counts_whole_rounds_of_the_threads() {
+        let load = Load {
+            waiting: AtomicUsize::new(0),
+            average_micros: AtomicU64::new(100_000),
+        };
+        assert_eq!(load.expected_wait(1, 2), Duration::ZERO);
+        assert_eq!(load.expected_wait(4, 2), Duration::from_millis(200));
+        assert!(load.expected_wait(102, 2) > MAX_WAIT);
+        load.took(Duration::from_millis(20));
+        assert_eq!(load.average_micros.load(Ordering::Relaxed), 100_000 - 12_500 + 2_500);
     }
 
     #[cfg(target_os = "linux")]

@@ -7,8 +7,9 @@
 use super::{
     audit::record_in,
     db::{on_tx, Db, Tx},
-    mail::{outbox::enqueue, templates, Mail, Message},
+    mail::{outbox::enqueue, templates, templates::Notice, Mail, Message},
     session::{now, Client},
+    throttle::{key, reserve_in},
     tokens::{self, Link, Purpose},
     users::{db_error, UserRow},
 };
@@ -16,8 +17,11 @@ use crate::{
     domain::{Email, EventKind, LinkToken},
     error::ApiError,
 };
-use sha2::{Digest, Sha256};
 use std::sync::Arc;
+
+/// Confirmation mails (sign-up, resend, change of email together) per
+/// account per window, and to any one address.
+pub const CONFIRM_CAP: i64 = 3;
 
 #[derive(Clone)]
 pub struct Recovery {
@@ -93,13 +97,42 @@ impl Recovery {
         Ok(Some(user_id))
     }
 
+    /// Takes a slot of the confirmation-mail caps for a link to `to` for
+    /// `user_id` inside `tx`: `false` past either cap, when no mail goes
+    /// and the last link sent keeps working. The address is counted
+    /// first, so a refused address costs the account nothing.
+    async fn confirmation_allowed(&self, tx: &mut Tx, user_id: i64, to: &str) -> Result<bool, ApiError> {
+        let now = now();
+        let window = self.window_secs;
+        let to_key = key(&format!("confirm-to:{}", to.to_lowercase()));
+        if reserve_in(tx, &to_key, CONFIRM_CAP, window, now).await?.is_err() {
+            return Ok(false);
+        }
+        let account_key = key(&format!("confirm-account:{user_id}"));
+        Ok(reserve_in(tx, &account_key, CONFIRM_CAP, window, now).await?.is_ok())
+    }
+
     async fn send_confirmation(&self, tx: &mut Tx, user_id: i64, email: &str) -> Result<(), ApiError> {
+        if !self.confirmation_allowed(tx, user_id, email).await? {
+            tracing::info!(user_id, "confirmation mail past its cap; none sent");
+            return Ok(());
+        }
         let ttl = self.mail.confirm_ttl_secs;
         let token = tokens::issue(tx, user_id, Purpose::Confirm, email, now() + ttl)
             .await
             .map_err(db_error)?;
         let message = templates::confirm_signup(&self.mail.base_url, email, token.expose(), ttl);
         self.queue(tx, &message).await
+    }
+
+    /// Queues a notice to the account's address (a passkey added, two-step
+    /// verification turned off, a new sign-in…), in a transaction of its
+    /// own: a 200 after it means the mail is stored.
+    pub async fn notify(&self, to: &str, notice: &Notice) -> Result<(), ApiError> {
+        let mut tx = self.begin().await?;
+        let message = templates::notice(&self.mail.base_url, to, notice);
+        self.queue(&mut tx, &message).await?;
+        self.commit(tx).await
     }
 
     /// A new confirmation link for a signed-in account; `false` when the
@@ -115,34 +148,16 @@ impl Recovery {
     }
 
     /// Queues a reset link for `user` (looked up by the caller), unless it
-    /// had [`Self::reset_cap`] of them this window. Either way one row is
-    /// written, so an address without an account answers in about the same
-    /// time, and the answer is the same.
+    /// had [`Self::reset_cap`] of them this window. Either way the same
+    /// counter is written (for an address without an account too), so
+    /// both answer in about the same time, and the answer is the same.
+    /// The counter's row lock makes two requests at once take turns.
     pub async fn request_reset(&self, email: &Email, user: Option<&UserRow>) -> Result<(), ApiError> {
-        let key = hex::encode(Sha256::digest(format!("reset:{email}").as_bytes()));
         let now = now();
         let mut tx = self.begin().await?;
-        let sent: i64 = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar(
-                "SELECT COUNT(*) FROM reset_requests WHERE key = $1 AND at > $2 AND mailed",
-            )
-            .bind(&key)
-            .bind(now - self.window_secs)
-            .fetch_one(conn)
-            .await
-        })
-        .map_err(db_error)?;
-        let mail_to = user.filter(|_| sent < self.reset_cap);
-        on_tx!(&mut tx, conn => {
-            sqlx::query("INSERT INTO reset_requests (key, at, mailed) VALUES ($1, $2, $3)")
-                .bind(&key)
-                .bind(now)
-                .bind(mail_to.is_some())
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .map_err(db_error)?;
+        let counter = key(&format!("reset:{email}"));
+        let allowed = reserve_in(&mut tx, &counter, self.reset_cap, self.window_secs, now).await?.is_ok();
+        let mail_to = user.filter(|_| allowed);
         if let Some(user) = mail_to {
             let ttl = self.mail.reset_ttl_secs;
             let token = tokens::issue(&mut tx, user.id, Purpose::Reset, &user.email, now + ttl)
@@ -161,10 +176,29 @@ impl Recovery {
         tokens::peek(&self.db, token, purposes, now()).await.map_err(db_error)
     }
 
+    /// Whether a reset with this live link asks for a second-step code:
+    /// when the account has two-step verification, unless the reset
+    /// confirms an address never confirmed before (then it clears the
+    /// factors instead: see [`Self::reset_password`]).
+    pub async fn reset_asks_for_code(&self, factors: &super::second_factor::SecondFactors, link: &Link) -> Result<bool, ApiError> {
+        let confirmed: Option<(String, Option<i64>)> = super::db::on_pool!(&self.db, pool => {
+            sqlx::query_as("SELECT email, email_confirmed_at FROM users WHERE id = $1")
+                .bind(link.user_id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)?;
+        let confirms = confirmed.is_some_and(|(email, at)| at.is_none() && email == link.email);
+        Ok(!confirms && factors.enabled(link.user_id).await?)
+    }
+
     /// Sets the new password with a reset link, using the link up; the
-    /// address it was sent to counts as confirmed. Returns the account.
-    /// Ending the account's sessions is the caller's (they live in the
-    /// session store).
+    /// address it was sent to counts as confirmed. Every other link of the
+    /// account (a pending change of email, a confirmation) stops working.
+    /// When this confirms an address never confirmed before, whoever held
+    /// the unconfirmed account may have added a passkey or an app: they
+    /// go, with the recovery codes. Returns the account. Ending the
+    /// account's sessions is the caller's (they live in the session store).
     pub async fn reset_password(&self, token: &LinkToken, password_hash: &str, client: &Client) -> Result<i64, ApiError> {
         let now = now();
         let mut tx = self.begin().await?;
@@ -172,21 +206,36 @@ impl Recovery {
             .await
             .map_err(db_error)?
             .ok_or_else(ApiError::invalid_token)?;
-        let email: Option<String> = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar(
+        let before: Option<(String, Option<i64>)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT email, email_confirmed_at FROM users WHERE id = $1")
+                .bind(link.user_id)
+                .fetch_optional(conn)
+                .await
+        })
+        .map_err(db_error)?;
+        let (email, confirmed_at) = before.ok_or_else(ApiError::invalid_token)?;
+        let confirms = confirmed_at.is_none() && email == link.email;
+        on_tx!(&mut tx, conn => {
+            sqlx::query(
                 "UPDATE users SET password_hash = $1, email_confirmed_at = \
                    COALESCE(email_confirmed_at, CASE WHEN email = $2 THEN $3 END) \
-                 WHERE id = $4 RETURNING email",
+                 WHERE id = $4",
             )
             .bind(password_hash)
             .bind(&link.email)
             .bind(now)
             .bind(link.user_id)
-            .fetch_optional(conn)
+            .execute(conn)
             .await
+            .map(|r| r.rows_affected())
         })
         .map_err(db_error)?;
-        let email = email.ok_or_else(ApiError::invalid_token)?;
+        for purpose in [Purpose::ChangeEmail, Purpose::Confirm] {
+            tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
+        }
+        if confirms {
+            super::second_factor::remove_all_factors(&mut tx, link.user_id).await?;
+        }
         let message = templates::password_reset_done(&self.mail.base_url, &email);
         self.queue(&mut tx, &message).await?;
         record_in(&mut tx, Some(link.user_id), EventKind::PasswordReset, client).await?;
@@ -208,7 +257,12 @@ impl Recovery {
                 .map(|r| r.rows_affected())
         })
         .map_err(db_error)?;
-        tokens::void(&mut tx, user.id, Purpose::Reset).await.map_err(db_error)?;
+        // Whoever changed it may be taking the account over: no link sent
+        // before it (a reset, a pending change of email, a confirmation)
+        // works after it.
+        for purpose in [Purpose::Reset, Purpose::ChangeEmail, Purpose::Confirm] {
+            tokens::void(&mut tx, user.id, purpose).await.map_err(db_error)?;
+        }
         let message = templates::password_changed(&self.mail.base_url, &user.email);
         self.queue(&mut tx, &message).await?;
         record_in(&mut tx, Some(user.id), EventKind::PasswordChanged, client).await?;
@@ -220,6 +274,10 @@ impl Recovery {
     pub async fn request_email_change(&self, user: &UserRow, new_email: &Email, client: &Client) -> Result<(), ApiError> {
         let ttl = self.mail.confirm_ttl_secs;
         let mut tx = self.begin().await?;
+        if !self.confirmation_allowed(&mut tx, user.id, new_email.as_str()).await? {
+            tracing::info!(user_id = user.id, "change-of-email link past its cap; none sent");
+            return self.commit(tx).await;
+        }
         let token = tokens::issue(&mut tx, user.id, Purpose::ChangeEmail, new_email.as_str(), now() + ttl)
             .await
             .map_err(db_error)?;
@@ -265,6 +323,13 @@ impl Recovery {
             record_in(&mut tx, Some(link.user_id), EventKind::EmailConfirmed, client).await?;
             Confirmed::Address { user_id: link.user_id }
         } else {
+            let old_email: Option<String> = on_tx!(&mut tx, conn => {
+                sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+                    .bind(link.user_id)
+                    .fetch_optional(conn)
+                    .await
+            })
+            .map_err(db_error)?;
             let changed = on_tx!(&mut tx, conn => {
                 sqlx::query("UPDATE users SET email = $1, email_confirmed_at = $2 WHERE id = $3")
                     .bind(&link.email)
@@ -283,28 +348,26 @@ impl Recovery {
             for purpose in [Purpose::Reset, Purpose::Confirm] {
                 tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
             }
+            if let Some(old_email) = old_email {
+                let notice = Notice::EmailChanged { new_email: link.email.clone() };
+                let message = templates::notice(&self.mail.base_url, &old_email, &notice);
+                self.queue(&mut tx, &message).await?;
+            }
             record_in(&mut tx, Some(link.user_id), EventKind::EmailChanged, client).await?;
             Confirmed::NewAddress {
                 user_id: link.user_id,
                 email: link.email,
             }
         };
-        tx.commit().await.map_err(db_error)?;
+        self.commit(tx).await?;
         Ok(confirmed)
     }
 
-    /// Deletes expired links, reset requests older than the window, and
-    /// sent mails older than a week (kept that long for operators).
+    /// Deletes expired links, and sent mails older than a week (kept that
+    /// long for operators).
     pub async fn remove_expired(&self, outbox: &super::mail::outbox::Outbox) -> Result<(), sqlx::Error> {
         let now = now();
         tokens::remove_expired(&self.db, now).await?;
-        super::db::on_pool!(&self.db, pool => {
-            sqlx::query("DELETE FROM reset_requests WHERE at <= $1")
-                .bind(now - self.window_secs)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })?;
         outbox.remove_sent(now - 7 * 86_400).await?;
         Ok(())
     }

@@ -142,6 +142,27 @@ async fn delete_codes(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// Removes every second factor and passkey of the account inside `tx`:
+/// a password reset that confirms an address never confirmed before does
+/// this, since whoever held the unconfirmed account may have added them.
+pub async fn remove_all_factors(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
+    for sql in [
+        "DELETE FROM totp WHERE user_id = $1",
+        "DELETE FROM recovery_codes WHERE user_id = $1",
+        "DELETE FROM passkeys WHERE user_id = $1",
+    ] {
+        on_tx!(tx, conn => {
+            sqlx::query(sql)
+                .bind(user_id)
+                .execute(conn)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(db_error)?;
+    }
+    Ok(())
+}
+
 impl SecondFactors {
     pub fn new(db: Db, secret: &[u8]) -> Self {
         let key = derive_key(secret, b"recovery codes v1");
@@ -272,19 +293,26 @@ impl SecondFactors {
         let Some(step) = matching_step(&secret, code, now()) else {
             return Ok(None);
         };
-        on_tx!(&mut tx, conn => {
+        // Only the very secret this code was checked against: of two
+        // calls at once, the second finds it gone (Postgres re-reads the
+        // row after the first's lock) and changes nothing.
+        let turned_on = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "UPDATE totp SET secret = pending, pending = NULL, last_step = $2, enabled_at = $3 \
-                 WHERE user_id = $1",
+                 WHERE user_id = $1 AND pending = $4",
             )
             .bind(user_id)
             .bind(step)
             .bind(now())
+            .bind(&sealed)
             .execute(conn)
             .await
-            .map(|r| r.rows_affected())
+            .map(|r| r.rows_affected() == 1)
         })
         .map_err(db_error)?;
+        if !turned_on {
+            return Ok(None);
+        }
         record_in(&mut tx, Some(user_id), EventKind::TotpEnabled, client).await?;
         let codes = self.replace_codes(&mut tx, user_id, client).await?;
         tx.commit().await.map_err(db_error)?;

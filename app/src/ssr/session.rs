@@ -24,6 +24,12 @@ pub struct SignedIn {
     /// page does not write the store.
     pub last_seen_at: i64,
     pub remember: bool,
+    /// When this session last proved who it is (signed in, or
+    /// re-authenticated): sensitive changes need it within
+    /// [`Lifetimes::reauth_window`]. Kept here, server-side: the browser
+    /// can't move it.
+    #[serde(default)]
+    pub authenticated_at: i64,
     #[serde(default)]
     pub user_agent: String,
     #[serde(default)]
@@ -38,6 +44,9 @@ pub struct Lifetimes {
     pub absolute: i64,
     /// The absolute lifetime of a "remember me" session.
     pub absolute_remember: i64,
+    /// `REAUTH_WINDOW_SECS`: how long after proving who it is a session
+    /// may make sensitive changes.
+    pub reauth_window: i64,
 }
 
 impl Default for Lifetimes {
@@ -46,6 +55,7 @@ impl Default for Lifetimes {
             idle: 1800,
             absolute: 43_200,
             absolute_remember: 2_592_000,
+            reauth_window: 600,
         }
     }
 }
@@ -61,6 +71,12 @@ impl Lifetimes {
         s.last_seen_at
             .saturating_add(self.idle)
             .min(s.created_at.saturating_add(absolute))
+    }
+
+    /// Whether the session proved who it is recently enough for a
+    /// sensitive change.
+    pub fn is_recent(&self, s: &SignedIn, now: i64) -> bool {
+        now.saturating_sub(s.authenticated_at) < self.reauth_window
     }
 
     /// How stale `last_seen_at` may get before a request writes it again:
@@ -148,6 +164,7 @@ pub async fn log_in(
         created_at: now,
         last_seen_at: now,
         remember,
+        authenticated_at: now,
         user_agent: client.user_agent.chars().take(512).collect(),
         ip: client.ip,
     };
@@ -231,6 +248,13 @@ pub async fn set_email(session: &Session, mut auth: SignedIn, email: &str) -> Re
     session.insert(AUTH, auth).await.map_err(store_error)
 }
 
+/// Starts the recent-authentication window again for this signed-in
+/// session (the password, a code or a passkey was just checked).
+pub async fn reauthenticated(session: &Session, mut auth: SignedIn) -> Result<(), ApiError> {
+    auth.authenticated_at = now();
+    session.insert(AUTH, auth).await.map_err(store_error)
+}
+
 /// Deletes the session from the store and clears the cookie.
 pub async fn log_out(session: &Session) -> Result<(), ApiError> {
     session.flush().await.map_err(store_error)
@@ -283,6 +307,7 @@ mod tests {
             created_at: 1_000,
             last_seen_at: 1_000,
             remember,
+            authenticated_at: 1_000,
             user_agent: String::new(),
             ip: String::new(),
         }
@@ -294,6 +319,7 @@ mod tests {
             idle: 100,
             absolute: 150,
             absolute_remember: 1_000,
+            reauth_window: 600,
         };
         let mut s = session(false);
         assert_eq!(l.deadline(&s), 1_100);
@@ -301,6 +327,18 @@ mod tests {
         assert_eq!(l.deadline(&s), 1_150);
         s.remember = true;
         assert_eq!(l.deadline(&s), 1_190);
+    }
+
+    #[test]
+    fn recent_means_within_the_window_since_proving_who_you_are() {
+        let l = Lifetimes::default();
+        let s = session(false);
+        assert!(l.is_recent(&s, 1_000));
+        assert!(l.is_recent(&s, 1_599));
+        assert!(!l.is_recent(&s, 1_600));
+        // A session from before the time was kept has none: not recent.
+        let old = SignedIn { authenticated_at: 0, ..s };
+        assert!(!l.is_recent(&old, 1_000));
     }
 
     #[test]

@@ -11,7 +11,7 @@
 
 use super::{
     db::{on_pool, Db},
-    session::{Lifetimes, SignedIn, AUTH},
+    session::{Lifetimes, PendingLogin, SignedIn, AUTH, PENDING},
     sqlite_reader::SqliteReader,
 };
 use async_trait::async_trait;
@@ -108,13 +108,19 @@ impl Sessions {
             .data
             .get(AUTH)
             .and_then(|v| serde_json::from_value::<SignedIn>(v.clone()).ok());
+        // A login waiting for its second step belongs to its account too,
+        // so ending the account's sessions (a password reset) ends it.
+        let pending = record
+            .data
+            .get(PENDING)
+            .and_then(|v| serde_json::from_value::<PendingLogin>(v.clone()).ok());
         let expires_at = match &auth {
             Some(auth) => self.lifetimes.deadline(auth),
             None => record.expiry_date.unix_timestamp(),
         };
         Ok(StoredSession {
             id_hash: id_hash(&record.id),
-            user_id: auth.map(|a| a.user_id),
+            user_id: auth.map(|a| a.user_id).or(pending.map(|p| p.user_id)),
             data: serde_json::to_string(&record.data)
                 .map_err(|e| session_store::Error::Encode(e.to_string()))?,
             expires_at,

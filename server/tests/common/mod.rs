@@ -161,6 +161,9 @@ impl TestApp {
         config.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         config.data_dir = dir.to_owned();
         config.session_store = SessionStoreKind::Database;
+        // Every test's client is 127.0.0.1, and many sign up dozens of
+        // accounts a minute; the tests of the limit itself set it low.
+        config.login_limits.per_ip_per_minute = 100_000;
         config.database_url = match backend {
             Backend::Sqlite => format!("sqlite://{}", dir.join("gatehouse.db").display()),
             Backend::Postgres | Backend::PostgresRedis => fresh_postgres_url().await,

@@ -183,6 +183,67 @@ pub fn email_change_requested(base: &str, to: &str, new_email: &str) -> Message 
     .render()
 }
 
+/// A change to how the account signs in, told to its address so that
+/// whoever holds the address hears of a change they did not make.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Notice {
+    PasskeyAdded { name: String },
+    PasskeyRemoved { name: String },
+    /// Turned off by the account, or by an operator.
+    TotpDisabled,
+    RecoveryCodesCreated,
+    /// The account moved to `new_email` (told to the old address).
+    EmailChanged { new_email: String },
+    /// A sign-in from a browser and network the account has not used in
+    /// 90 days: what the browser said it is, and the network.
+    NewSignIn { device: String, network: String },
+}
+
+pub fn notice(base: &str, to: &str, notice: &Notice) -> Message {
+    let security = format!("{base}/security");
+    let sessions = format!("{base}/sessions");
+    let (subject, said, link): (&str, String, (&str, &str)) = match notice {
+        Notice::PasskeyAdded { name } => (
+            "A passkey was added to your Gatehouse account",
+            format!("A passkey named \"{name}\" was added to your Gatehouse account. It signs in without the password."),
+            ("See your passkeys", &security),
+        ),
+        Notice::PasskeyRemoved { name } => (
+            "A passkey was removed from your Gatehouse account",
+            format!("The passkey named \"{name}\" was removed from your Gatehouse account."),
+            ("See your passkeys", &security),
+        ),
+        Notice::TotpDisabled => (
+            "Two-step verification was turned off",
+            "Two-step verification was turned off for your Gatehouse account: the password alone now signs in.".to_owned(),
+            ("Turn it on again", &security),
+        ),
+        Notice::RecoveryCodesCreated => (
+            "New recovery codes for your Gatehouse account",
+            "New recovery codes were made for your Gatehouse account; the earlier ones no longer work.".to_owned(),
+            ("See your security settings", &security),
+        ),
+        Notice::EmailChanged { new_email } => (
+            "Your Gatehouse email address was changed",
+            format!("The email address of your Gatehouse account is now {new_email}. This address no longer signs in."),
+            ("See your security settings", &security),
+        ),
+        Notice::NewSignIn { device, network } => (
+            "A new sign-in to your Gatehouse account",
+            format!("Your Gatehouse account was just signed in from {device}, from the network {network}: a browser and network it has not signed in from in the last 90 days."),
+            ("See where you are signed in", &sessions),
+        ),
+    };
+    Draft {
+        to,
+        subject,
+        paragraphs: &[&said, NOT_YOU],
+        link: Some(link),
+        after: &[],
+    }
+    .render()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -201,6 +262,19 @@ mod tests {
         let m = email_change_requested("http://x", "a@example.com", "<b>@example.com");
         assert!(m.html.contains("&lt;b&gt;@example.com"));
         assert!(!m.html.contains("<b>@"));
+    }
+
+    #[test]
+    fn notices_link_to_the_page_where_it_can_be_undone() {
+        let m = notice("https://a.test", "a@example.com", &Notice::PasskeyAdded { name: "<Phone>".into() });
+        assert!(m.text.contains("https://a.test/security"), "{}", m.text);
+        assert!(m.html.contains("&quot;&lt;Phone&gt;&quot;"), "{}", m.html);
+        let m = notice("https://a.test", "a@example.com", &Notice::NewSignIn {
+            device: "Firefox on Linux".into(),
+            network: "198.51.100.0/24".into(),
+        });
+        assert!(m.text.contains("https://a.test/sessions") && m.text.contains("Firefox on Linux"));
+        assert!(m.text.contains("198.51.100.0/24"));
     }
 
     #[test]
