@@ -11,7 +11,11 @@ const port = process.env.E2E_PORT ?? "3100";
 const baseURL = `http://localhost:${port}`;
 const root = resolve(__dirname, "..");
 const serverBin = process.env.GATEHOUSE_SERVER_BIN ?? join(root, "target/release/server");
-const dataDir = mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
+// A second server whose recent-authentication window is a few seconds, for
+// the tests of what happens outside it (reauth*.spec.ts).
+// tests/helpers.ts names the same port and window.
+const reauthPort = process.env.E2E_REAUTH_PORT ?? String(Number(port) + 1);
+const REAUTH_WINDOW_SECS = 6;
 
 const chromium = {
   browserName: "chromium" as const,
@@ -49,22 +53,27 @@ export default defineConfig({
       testIgnore: [/screenshots\.spec\.ts/, /\.js-only\.spec\.ts/],
     },
   ],
-  webServer: {
+  webServer: [server(port, {}), server(reauthPort, { REAUTH_WINDOW_SECS: String(REAUTH_WINDOW_SECS) })],
+});
+
+function server(on: string, extra: Record<string, string>) {
+  return {
     command: serverBin,
     cwd: root,
-    url: `http://127.0.0.1:${port}/healthz`,
+    url: `http://127.0.0.1:${on}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,
-    stdout: "pipe",
-    stderr: "pipe",
+    stdout: "pipe" as const,
+    stderr: "pipe" as const,
     env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
+      LEPTOS_SITE_ADDR: `127.0.0.1:${on}`,
       LEPTOS_SITE_ROOT: process.env.LEPTOS_SITE_ROOT ?? join(root, "target/site"),
-      GATEHOUSE_DATA_DIR: dataDir,
+      GATEHOUSE_DATA_DIR: mkdtempSync(join(tmpdir(), "gatehouse-e2e-")),
       // Links in mail point where the browser is; without SMTP_URL the mail
       // stays in the development mailbox, which the mail tests read.
-      APP_BASE_URL: baseURL,
+      APP_BASE_URL: `http://localhost:${on}`,
       RUST_LOG: "warn",
+      ...extra,
     },
-  },
-});
+  };
+}

@@ -43,8 +43,11 @@ phase "cargo leptos build --release --precompress"
 cargo leptos build --release --precompress
 
 phase "Playwright (Chromium, JavaScript on and off)"
-E2E_PORT="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')"
-export E2E_PORT
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+E2E_PORT="$(free_port)"
+# A second server with a short recent-authentication window (reauth tests).
+E2E_REAUTH_PORT="$(free_port)"
+export E2E_PORT E2E_REAUTH_PORT
 export GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
 export LEPTOS_SITE_ROOT="$GATEHOUSE_ROOT/target/site"
 set +e

@@ -100,6 +100,8 @@ pub fn PasskeyLogin() -> impl IntoView {
     let ready = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
+    // On /reauthenticate the passkey confirms it's you rather than signs in.
+    let confirming = RwSignal::new(false);
     let failed = move |failure: Failure| {
         busy.set(false);
         if let Failure::Said(message) = failure {
@@ -111,6 +113,7 @@ pub fn PasskeyLogin() -> impl IntoView {
             return;
         }
         ready.set(true);
+        confirming.set(window().location().pathname().is_ok_and(|p| p == "/reauthenticate"));
         // Begun when the field is first used, not on every visit: a
         // passkey login keeps its challenge in a session, and a visit that
         // does nothing must store nothing.
@@ -146,7 +149,11 @@ pub fn PasskeyLogin() -> impl IntoView {
                 <button type="button" class="secondary" data-testid="passkey-login"
                     disabled=move || busy.get() aria-busy=move || if busy.get() { "true" } else { "false" }
                     on:click=sign_in>
-                    {move || if busy.get() { "Waiting for your passkey…" } else { "Sign in with a passkey" }}
+                    {move || match (busy.get(), confirming.get()) {
+                        (true, _) => "Waiting for your passkey…",
+                        (false, true) => "Use a passkey",
+                        (false, false) => "Sign in with a passkey",
+                    }}
                 </button>
             })}
             // Only there with something to say: an empty alert would be

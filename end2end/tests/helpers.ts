@@ -59,3 +59,13 @@ export async function otherDevice(baseURL: string, email: string, userAgent = FI
 /** The status `/api/me` answers a device with: 200 signed in, 401 not. */
 export const me = async (device: APIRequestContext) =>
   (await device.get("/api/me", { headers: { Accept: "application/json" } })).status();
+
+/**
+ * The second server of playwright.config.ts, whose recent-authentication
+ * window is REAUTH_WINDOW_SECS: a session older than that must confirm
+ * it's you before a sensitive change.
+ */
+export const REAUTH_WINDOW_SECS = 6;
+export const reauthBaseURL = `http://localhost:${
+  process.env.E2E_REAUTH_PORT ?? String(Number(process.env.E2E_PORT ?? "3100") + 1)
+}`;

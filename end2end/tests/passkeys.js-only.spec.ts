@@ -1,4 +1,5 @@
-import { CDPSession, expect, Page, test } from "@playwright/test";
+import { expect, Page, test } from "@playwright/test";
+import { Authenticator, authenticator } from "./webauthn";
 import { PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
 import { totp } from "./totp";
 
@@ -9,25 +10,6 @@ import { totp } from "./totp";
 // autofill (conditional) request by itself, at once: once the email field
 // has focus (when the login page asks for it), a passkey on the
 // authenticator signs in.
-
-type Authenticator = { cdp: CDPSession; id: string };
-
-async function authenticator(page: Page): Promise<Authenticator> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send("WebAuthn.enable");
-  const { authenticatorId } = await cdp.send("WebAuthn.addVirtualAuthenticator", {
-    options: {
-      protocol: "ctap2",
-      ctap2Version: "ctap2_1",
-      transport: "internal",
-      hasResidentKey: true,
-      hasUserVerification: true,
-      isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, id: authenticatorId };
-}
 
 async function credentials(a: Authenticator) {
   return (await a.cdp.send("WebAuthn.getCredentials", { authenticatorId: a.id })).credentials;

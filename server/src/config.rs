@@ -102,6 +102,10 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// `LOG_FORMAT=json`: one JSON object per log line.
     pub log_json: bool,
+    /// How long a request may expect to wait for a password hash before
+    /// it is turned away with a 503 (5 s; not read from the environment,
+    /// the tests shorten it).
+    pub hash_max_wait: std::time::Duration,
 }
 
 /// `LOG_FORMAT`: `text` (the default) or `json`. Read on its own too, since
@@ -349,6 +353,7 @@ impl Config {
         Ok(Self {
             metrics_addr,
             log_json,
+            hash_max_wait: app::ssr::passwords::MAX_WAIT,
             trusted_proxies,
             app_base_url,
             smtp,
@@ -476,6 +481,7 @@ mod tests {
             trusted_proxies: Vec::new(),
             metrics_addr: None,
             log_json: false,
+            hash_max_wait: app::ssr::passwords::MAX_WAIT,
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

@@ -129,7 +129,7 @@ impl Application {
             users: Users::new(db.clone()),
             // One hash per core: more at once would only queue in the
             // blocking pool and take 19 MiB each.
-            hasher: Hasher::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+            hasher: Hasher::with_max_wait(std::thread::available_parallelism().map_or(2, |n| n.get()), config.hash_max_wait)
                 .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
             lifetimes: config.lifetimes,
             throttle: throttle.clone(),

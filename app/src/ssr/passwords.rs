@@ -19,6 +19,7 @@ use tokio::sync::Semaphore;
 /// turned away at once (503 with `Retry-After`) rather than queued.
 pub const MAX_WAIT: Duration = Duration::from_secs(5);
 
+
 /// OWASP's minimum for argon2id: 19 MiB, two passes, one lane.
 pub const MEMORY_KIB: u32 = 19 * 1024;
 pub const ITERATIONS: u32 = 2;
@@ -45,6 +46,8 @@ pub struct Hasher {
     /// say how long a new one would wait.
     load: Arc<Load>,
     concurrency: usize,
+    /// [`MAX_WAIT`], or shorter in tests.
+    max_wait: Duration,
 }
 
 struct Load {
@@ -102,6 +105,11 @@ impl Hasher {
     /// `concurrency` bounds how many hashes run at once (each takes 19 MiB
     /// and a core for tens of milliseconds).
     pub fn new(concurrency: usize) -> Result<Self, HasherError> {
+        Self::with_max_wait(concurrency, MAX_WAIT)
+    }
+
+    /// The same, turning hashes away past `max_wait` of expected waiting.
+    pub fn with_max_wait(concurrency: usize, max_wait: Duration) -> Result<Self, HasherError> {
         let concurrency = concurrency.max(1);
         let threads = rayon::ThreadPoolBuilder::new()
             .num_threads(concurrency)
@@ -130,6 +138,7 @@ impl Hasher {
             dummy_hash,
             load: Arc::new(load),
             concurrency,
+            max_wait,
         })
     }
 
@@ -170,7 +179,7 @@ impl Hasher {
         let ahead = self.load.waiting.fetch_add(1, Ordering::Relaxed);
         let _place = Place(&self.load);
         let wait = self.load.expected_wait(ahead, self.concurrency);
-        if wait > MAX_WAIT {
+        if wait > self.max_wait {
             metrics::counter!("gatehouse_password_hash_refused_total").increment(1);
             return Err(ApiError::busy(wait.as_secs().clamp(1, 60)));
         }
