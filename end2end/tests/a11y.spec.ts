@@ -53,7 +53,7 @@ for (const colorScheme of ["light", "dark"] as const) {
     test("signed-in pages pass axe", async ({ browser }, testInfo) => {
       const page = await pageFor(browser, testInfo, colorScheme);
       await signUp(page, testInfo);
-      for (const path of ["/", "/profile", "/sessions", "/security", "/dev/mailbox"]) {
+      for (const path of ["/", "/profile", "/sessions", "/security", "/reauthenticate?next=%2Fsecurity", "/dev/mailbox"]) {
         await expectAccessible(page, path, testInfo, colorScheme);
       }
     });
@@ -81,6 +81,12 @@ for (const colorScheme of ["light", "dark"] as const) {
       await page.getByRole("button", { name: "Change password" }).click();
       await expect(page.getByLabel("Current password")).toHaveAttribute("aria-invalid", "true");
       expect(await violations(page), `axe on a refused password change for ${email}`).toEqual([]);
+
+      await visit(page, "/reauthenticate?next=%2Fsecurity", testInfo);
+      await page.getByLabel("Password", { exact: true }).fill("not my password at all");
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page.getByLabel("Password", { exact: true })).toHaveAttribute("aria-invalid", "true");
+      expect(await violations(page), "axe on a refused re-authentication").toEqual([]);
     });
 
     test("two-step verification's pages pass axe in every state", async ({ browser }, testInfo) => {

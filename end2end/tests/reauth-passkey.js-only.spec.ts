@@ -17,6 +17,9 @@ test("a passkey confirms it's you, and the change goes on", async ({ page }, tes
   await page.getByLabel("Name of the new passkey").fill("Laptop");
   await page.getByRole("button", { name: "Add a passkey" }).click();
   await expect(page.getByTestId("passkey").filter({ hasText: "Laptop" })).toBeVisible();
+  // The account's address is told (the development mailbox shows it).
+  await visit(page, "/dev/mailbox", testInfo);
+  await expect(page.getByText("A passkey was added to your Gatehouse account").first()).toBeVisible();
 
   await page.waitForTimeout((REAUTH_WINDOW_SECS + 0.5) * 1000);
   await visit(page, "/security", testInfo);
@@ -28,4 +31,6 @@ test("a passkey confirms it's you, and the change goes on", async ({ page }, tes
   await page.getByRole("button", { name: "Remove passkey Laptop" }).click();
   await expect(page.getByTestId("flash")).toContainText("Passkey removed");
   await expect(page.getByTestId("passkey")).toHaveCount(0);
+  await visit(page, "/dev/mailbox", testInfo);
+  await expect(page.getByText("A passkey was removed from your Gatehouse account").first()).toBeVisible();
 });

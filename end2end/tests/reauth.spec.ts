@@ -41,3 +41,20 @@ test("inside the window, no password is asked again", async ({ page }, testInfo)
   await expect(page.getByTestId("totp-secret")).toBeVisible();
   await expect(page).toHaveURL(/\/security/);
 });
+
+test("a change of password from the profile outside the window goes through /reauthenticate", async ({ page }, testInfo) => {
+  await signUp(page, testInfo);
+  await page.waitForTimeout((REAUTH_WINDOW_SECS + 0.5) * 1000);
+  await visit(page, "/profile", testInfo);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("a different long passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page).toHaveURL(/\/reauthenticate\?next=%2Fprofile$/);
+  await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/profile$/);
+  await page.getByLabel("Current password").fill(PASSWORD);
+  await page.getByLabel("New password").fill("a different long passphrase");
+  await page.getByRole("button", { name: "Change password" }).click();
+  await expect(page.getByTestId("flash")).toContainText("Password changed");
+});

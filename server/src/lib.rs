@@ -523,3 +523,22 @@ async fn shutdown_signal() {
         _ = terminate => {},
     }
 }
+
+#[cfg(test)]
+mod tests {
+    /// Fails when a page or a server function is added without an entry
+    /// in `app/src/access.rs` (the server would refuse to start), or when
+    /// the table names one the app no longer has (a renamed call).
+    #[test]
+    fn every_route_and_server_function_has_an_access_entry_and_no_more() {
+        assert_eq!(super::unlisted_routes(), Vec::<String>::new());
+        let calls: Vec<&str> = server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
+        for (path, _) in app::access::CALLS {
+            assert!(calls.contains(path), "{path} is in the table but is no server function");
+        }
+        let routes = super::route_list();
+        for (page, _) in app::access::PAGES {
+            assert!(routes.iter().any(|r| r.path() == *page), "{page} is in the table but is no route");
+        }
+    }
+}

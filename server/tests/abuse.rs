@@ -10,7 +10,8 @@ mod common;
 use common::{session_cookie, smtp::SmtpServer, unique_email, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use common::totp::early_in_a_step;
+use std::time::Duration;
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
 
@@ -18,30 +19,10 @@ async fn json(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
 }
 
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
 
 /// What an authenticator app shows for `secret` (base32) now.
 fn app_code(secret: &str) -> String {
-    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(bytes)
-        .build()
-        .unwrap();
-    totp.generate(unix_now()).to_string()
-}
-
-/// Waits, if need be, until the current 30-second step has at least 8
-/// seconds left, so a code computed now is judged in the same step.
-async fn early_in_a_step() {
-    let into = unix_now() % 30;
-    if into > 22 {
-        tokio::time::sleep(Duration::from_secs(30 - into)).await;
-    }
+    common::totp::app_code(secret, 0)
 }
 
 /// Turns two-step verification on for a signed-in account; answers the
@@ -337,6 +318,8 @@ async fn sensitive_calls_outside_the_window_are_403_and_change_nothing() {
     assert_eq!(app.scalar("SELECT COUNT(*) FROM email_tokens WHERE purpose = 'change_email'").await, 0);
     // What never needs it still works.
     assert_eq!(app.post("/api/logout_others", &[], Some(&cookie)).await.status(), StatusCode::OK);
+    // A call the access table does not name is no call at all.
+    assert_eq!(app.post("/api/no_such_call", &[], Some(&cookie)).await.status(), StatusCode::NOT_FOUND);
 
     // A wrong password does not open the window; the right one does.
     let res = app.post("/api/reauthenticate", &[("password", "not my password")], Some(&cookie)).await;

@@ -13,34 +13,8 @@ mod common;
 use common::{session_cookie, set_cookie_header, smtp::SmtpServer, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
-
-fn unix_now() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs()
-}
-
-/// Waits, if need be, until the current 30-second step has at least 8
-/// seconds left, so a code computed now is judged in the same step.
-async fn early_in_a_step() {
-    let into = unix_now() % 30;
-    if into > 22 {
-        tokio::time::sleep(Duration::from_secs(30 - into)).await;
-    }
-}
-
-/// What an authenticator app shows for `secret` (base32) at `offset`
-/// seconds from now.
-fn app_code(secret: &str, offset: i64) -> String {
-    let bytes = totp_rs::Secret::try_from_base32(secret).unwrap().as_ref().to_vec();
-    let totp = totp_rs::Builder::new()
-        .with_algorithm(totp_rs::Algorithm::SHA1)
-        .with_digits(6)
-        .with_step_duration(30)
-        .with_secret(bytes)
-        .build()
-        .unwrap();
-    totp.generate((unix_now() as i64 + offset) as u64).to_string()
-}
+use common::totp::{app_code, early_in_a_step, unix_now};
+use std::time::Duration;
 
 async fn json(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -482,6 +456,11 @@ async fn an_operator_turns_it_off_for_a_lost_phone() {
     let list: Vec<Value> = app.get("/api/security_events", Some(&cookie)).await.json().await.unwrap();
     let disabled = list.iter().find(|e| e["type"] == "totp_disabled").expect("logged");
     assert!(disabled["user_agent"].as_str().unwrap().contains("operator"));
+    // The account is told, by a mail the running server sends.
+    let told = app
+        .scalar(&format!("SELECT COUNT(*) FROM outbox WHERE recipient = '{email}' AND subject LIKE '%turned off%'"))
+        .await;
+    assert_eq!(told, 1);
     let out = run(&email);
     assert!(String::from_utf8_lossy(&out.stdout).contains("was not on"));
     assert!(!run("nobody@example.com").status.success());

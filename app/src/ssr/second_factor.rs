@@ -129,10 +129,10 @@ fn new_recovery_codes() -> Vec<String> {
         .collect()
 }
 
-/// Deletes the account's recovery codes, used or not.
-async fn delete_codes(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
+/// Runs one `DELETE … WHERE user_id = $1` for the account inside `tx`.
+async fn delete_for(tx: &mut Tx, sql: &str, user_id: i64) -> Result<(), ApiError> {
     on_tx!(tx, conn => {
-        sqlx::query("DELETE FROM recovery_codes WHERE user_id = $1")
+        sqlx::query(sql)
             .bind(user_id)
             .execute(conn)
             .await
@@ -142,23 +142,19 @@ async fn delete_codes(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
     Ok(())
 }
 
+const DELETE_CODES: &str = "DELETE FROM recovery_codes WHERE user_id = $1";
+
+/// Deletes the account's recovery codes, used or not.
+async fn delete_codes(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
+    delete_for(tx, DELETE_CODES, user_id).await
+}
+
 /// Removes every second factor and passkey of the account inside `tx`:
 /// a password reset that confirms an address never confirmed before does
 /// this, since whoever held the unconfirmed account may have added them.
 pub async fn remove_all_factors(tx: &mut Tx, user_id: i64) -> Result<(), ApiError> {
-    for sql in [
-        "DELETE FROM totp WHERE user_id = $1",
-        "DELETE FROM recovery_codes WHERE user_id = $1",
-        "DELETE FROM passkeys WHERE user_id = $1",
-    ] {
-        on_tx!(tx, conn => {
-            sqlx::query(sql)
-                .bind(user_id)
-                .execute(conn)
-                .await
-                .map(|r| r.rows_affected())
-        })
-        .map_err(db_error)?;
+    for sql in ["DELETE FROM totp WHERE user_id = $1", DELETE_CODES, "DELETE FROM passkeys WHERE user_id = $1"] {
+        delete_for(tx, sql, user_id).await?;
     }
     Ok(())
 }

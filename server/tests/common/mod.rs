@@ -9,6 +9,7 @@
 #![allow(dead_code)]
 
 pub mod smtp;
+pub mod totp;
 
 use app::ssr::db::Db;
 use reqwest::{header, redirect, Client, Response};
