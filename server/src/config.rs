@@ -120,20 +120,48 @@ pub fn log_json() -> Result<bool, ConfigError> {
 
 /// `TRUSTED_PROXIES`: comma-separated IPs (`10.0.0.5`) or CIDR ranges
 /// (`10.0.0.0/8`, `::1/128`).
+///
+/// Client addresses are compared in canonical form (an IPv4-mapped IPv6
+/// address is its IPv4 address, see `http::TrustedProxies::client_ip`), so
+/// a mapped entry becomes the IPv4 one: `::ffff:10.0.0.0/104` is
+/// `10.0.0.0/8`. A wider IPv6 range that holds all of the mapped space
+/// (`::/0`) trusts every IPv4 address as well, as it did before.
 pub fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            part.parse::<ipnet::IpNet>()
-                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ConfigError::Invalid {
-                    name: "TRUSTED_PROXIES",
-                    expected: "comma-separated IP addresses or CIDR ranges, like `127.0.0.1, 10.0.0.0/8`",
-                    value: text.to_owned(),
-                })
-        })
-        .collect()
+    let mut nets = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        let net = part
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                expected: "comma-separated IP addresses or CIDR ranges, like `127.0.0.1, 10.0.0.0/8`",
+                value: text.to_owned(),
+            })?;
+        nets.extend(canonical_nets(net));
+    }
+    Ok(nets)
+}
+
+/// `net` as canonical client addresses are matched against it.
+fn canonical_nets(net: ipnet::IpNet) -> Vec<ipnet::IpNet> {
+    use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+    let IpNet::V6(v6) = net else {
+        return vec![net];
+    };
+    // `::ffff:0:0/96`, the IPv4-mapped addresses.
+    let mapped = Ipv6Net::new(std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96)
+        .map(|m| m.trunc());
+    match v6.addr().to_ipv4_mapped() {
+        // Within the mapped space: its IPv4 range.
+        Some(v4) if v6.prefix_len() >= 96 => Ipv4Net::new(v4, v6.prefix_len() - 96)
+            .map(|v4| vec![IpNet::V4(v4.trunc())])
+            .unwrap_or_else(|_| vec![net]),
+        // Wider than the mapped space and holding it: every IPv4 address too.
+        _ if mapped.is_ok_and(|m| v6.contains(&m)) => {
+            vec![net, IpNet::V4(Ipv4Net::default())]
+        }
+        _ => vec![net],
+    }
 }
 
 /// The default sender.
@@ -445,6 +473,20 @@ mod tests {
         assert!(nets[1].contains(&"10.1.2.3".parse::<std::net::IpAddr>().unwrap()));
         assert!(parse_trusted_proxies("10.0.0.0/99").is_err());
         assert!(parse_trusted_proxies("proxy.internal").is_err());
+    }
+
+    #[test]
+    fn ipv4_mapped_proxies_are_their_ipv4_addresses() {
+        let net = |text: &str| text.parse::<ipnet::IpNet>().unwrap();
+        assert_eq!(parse_trusted_proxies("::ffff:10.0.0.5").unwrap(), [net("10.0.0.5/32")]);
+        assert_eq!(parse_trusted_proxies("::ffff:10.0.0.0/104").unwrap(), [net("10.0.0.0/8")]);
+        assert_eq!(parse_trusted_proxies("::ffff:10.1.2.3/104").unwrap(), [net("10.0.0.0/8")]);
+        assert_eq!(parse_trusted_proxies("::ffff:0:0/96").unwrap(), [net("0.0.0.0/0")]);
+        // Plain IPv6 stays as it is; a range holding the mapped space also
+        // covers IPv4.
+        assert_eq!(parse_trusted_proxies("::1, 2001:db8::/32").unwrap(), [net("::1/128"), net("2001:db8::/32")]);
+        assert_eq!(parse_trusted_proxies("::/0").unwrap(), [net("::/0"), net("0.0.0.0/0")]);
+        assert_eq!(parse_trusted_proxies("::ffff:0:0/95").unwrap(), [net("::ffff:0:0/95"), net("0.0.0.0/0")]);
     }
 
     #[test]
