@@ -102,7 +102,14 @@ pub struct Config {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// `LOG_FORMAT=json`: one JSON object per log line.
     pub log_json: bool,
+    /// How long a client may take to send a request's headers, and then
+    /// its body, before the connection is closed (15 s; not configurable
+    /// from the environment, the tests shorten it).
+    pub request_read_timeout: std::time::Duration,
 }
+
+/// [`Config::request_read_timeout`]'s value.
+pub const REQUEST_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// `LOG_FORMAT`: `text` (the default) or `json`. Read on its own too, since
 /// logging starts before the rest of the configuration is read.
@@ -375,6 +382,7 @@ impl Config {
         Ok(Self {
             metrics_addr,
             log_json,
+            request_read_timeout: REQUEST_READ_TIMEOUT,
             trusted_proxies,
             app_base_url,
             smtp,
@@ -516,6 +524,7 @@ mod tests {
             trusted_proxies: Vec::new(),
             metrics_addr: None,
             log_json: false,
+            request_read_timeout: REQUEST_READ_TIMEOUT,
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

@@ -147,14 +147,34 @@ pub async fn cache_control(
 /// gets 413 just like one that declared its length (tower-http's
 /// `RequestBodyLimitLayer` answers those before anything is read). Server
 /// functions read whole bodies anyway, so buffering costs nothing extra.
-pub async fn buffer_body(req: Request, next: Next) -> Response {
+///
+/// The whole body must arrive within `deadline` (`request_read_timeout`)
+/// or the answer is 408 and the connection is closed: a client trickling
+/// a byte now and then holds nothing for long. One deadline for the whole
+/// body, not one per read, which such a client would keep resetting.
+pub async fn buffer_body(
+    axum::extract::State(deadline): axum::extract::State<std::time::Duration>,
+    req: Request,
+    next: Next,
+) -> Response {
     let (parts, body) = req.into_parts();
-    match to_bytes(body, crate::MAX_BODY_BYTES).await {
-        Ok(bytes) => {
+    let read = tokio::time::timeout(deadline, to_bytes(body, crate::MAX_BODY_BYTES)).await;
+    match read {
+        Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))
                 .await
         }
-        Err(err) => {
+        Err(_) => {
+            tracing::info!(path = %parts.uri.path(), "a request body did not arrive in time");
+            // The rest of the body may still come: close rather than read
+            // it as the next request.
+            (
+                StatusCode::REQUEST_TIMEOUT,
+                [(header::CONNECTION, HeaderValue::from_static("close"))],
+            )
+                .into_response()
+        }
+        Ok(Err(err)) => {
             // The limit error may sit a few layers down the error chain.
             let inner = err.into_inner();
             let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(inner.as_ref());
