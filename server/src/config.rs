@@ -306,7 +306,7 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL",
                 expected: "a `sqlite://` or `postgres://` URL",
-                value: database_url,
+                value: redact_password(&database_url),
             });
         }
         let session_key_prefix = var("SESSION_KEY_PREFIX").unwrap_or_else(|| "gatehouse".into());
@@ -320,7 +320,7 @@ impl Config {
                 return Err(ConfigError::Invalid {
                     name: "SESSION_STORE_URL",
                     expected: "unset, `memory`, or a `redis://` URL",
-                    value: other.to_owned(),
+                    value: redact_password(other),
                 })
             }
         };
@@ -430,15 +430,59 @@ impl Config {
 }
 
 /// A URL as it may be shown in an error: without its password.
-fn redact_password(text: &str) -> String {
+pub(crate) fn redact_password(text: &str) -> String {
     match url::Url::parse(text.trim()) {
         Ok(mut url) if url.password().is_some() => {
             let _ = url.set_password(Some("********"));
             url.to_string()
         }
         Ok(_) => text.to_owned(),
+        // Credentials come before an `@`; without one there are none.
+        Err(_) if !text.contains('@') => text.to_owned(),
         Err(_) => "(not a URL)".to_owned(),
     }
+}
+
+/// `message`, an error met while using `url` (connecting to a database or
+/// Redis), without `url`'s password. Drivers may echo the URL, or parts of
+/// it, in their errors, so the whole URL is replaced by its redacted form
+/// and any remaining copy of the password (as written or percent-decoded)
+/// by asterisks.
+pub(crate) fn scrub_password(message: &str, url: &str) -> String {
+    let mut out = message.to_owned();
+    for form in [url, url.trim()] {
+        if !form.is_empty() {
+            out = out.replace(form, &redact_password(url));
+        }
+    }
+    for secret in password_forms(url) {
+        out = out.replace(&secret, "********");
+    }
+    out
+}
+
+/// The password in `url`, as written and percent-decoded; empty when it
+/// has none.
+fn password_forms(url: &str) -> Vec<String> {
+    let written = match url::Url::parse(url.trim()) {
+        Ok(parsed) => parsed.password().map(str::to_owned),
+        // Not a URL to the url crate: the part between `user:` and the last
+        // `@` is taken for a password, to be safe.
+        Err(_) => url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.rsplit_once('@'))
+            .and_then(|(credentials, _)| credentials.split_once(':'))
+            .map(|(_, password)| password.to_owned()),
+    };
+    let Some(written) = written.filter(|p| !p.is_empty()) else {
+        return Vec::new();
+    };
+    let decoded = percent_encoding::percent_decode_str(&written)
+        .decode_utf8_lossy()
+        .into_owned();
+    let mut forms = vec![written, decoded];
+    forms.dedup();
+    forms
 }
 
 /// Writes a file only its owner can read.
@@ -500,6 +544,34 @@ mod tests {
     #[test]
     fn smtp_passwords_stay_out_of_errors() {
         assert!(!redact_password("smtp://me:hunter2@mail.test:587").contains("hunter2"));
+    }
+
+    #[test]
+    fn passwords_are_scrubbed_from_connection_errors() {
+        let url = "postgres://gatehouse:s3cret%2Fpw@db.test:5432/app";
+        let message = format!(
+            "error connecting to {url}: password authentication failed (password s3cret/pw, written s3cret%2Fpw)"
+        );
+        let scrubbed = scrub_password(&message, url);
+        assert!(!scrubbed.contains("s3cret"), "{scrubbed}");
+        assert!(scrubbed.contains("postgres://gatehouse:********@db.test:5432/app"), "{scrubbed}");
+        assert!(scrubbed.contains("password authentication failed"), "{scrubbed}");
+        // Redis URLs often have no user.
+        let scrubbed = scrub_password("could not reach redis://:hunter2@r.test:6379", "redis://:hunter2@r.test:6379");
+        assert!(!scrubbed.contains("hunter2"), "{scrubbed}");
+        // No password: the message as it was.
+        assert_eq!(scrub_password("refused", "sqlite://data/x.db"), "refused");
+        // Not a URL the url crate reads: what looks like a password goes anyway.
+        let odd = "postgres://u:hunter2@[bad/db";
+        assert!(!scrub_password(&format!("bad {odd}"), odd).contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_urls_are_shown_without_their_password() {
+        assert_eq!(redact_password("mysql://u:hunter2@h/db"), "mysql://u:********@h/db");
+        assert_eq!(redact_password("redis//u:hunter2@h"), "(not a URL)");
+        // Nothing to hide: shown as written.
+        assert_eq!(redact_password("data/gatehouse.db"), "data/gatehouse.db");
     }
 
     #[test]

@@ -278,7 +278,13 @@ impl Stores {
             SessionStoreKind::Redis(url) => Arc::new(
                 RedisBackend::connect(url, &config.session_key_prefix)
                     .await
-                    .map_err(|err| anyhow::anyhow!("Redis at SESSION_STORE_URL: {err}"))?,
+                    // The redis crate may echo the URL: never its password.
+                    .map_err(|err| {
+                        anyhow::anyhow!(
+                            "SESSION_STORE_URL: could not connect to Redis: {}",
+                            config::scrub_password(&err.to_string(), url)
+                        )
+                    })?,
             ),
         };
         Ok(Self { db, sessions })
