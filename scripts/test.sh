@@ -17,7 +17,8 @@ phase "cargo test (app and server; the HTTP suite on SQLite)"
 set +e
 # --no-fail-fast: one failing test binary must not skip the others. This
 # pass also runs the files that pick their own backends, or need none:
-# backends.rs, scale_out.rs, faults.rs, proxy.rs and slow_clients.rs.
+# backends.rs, scale_out.rs, faults.rs, proxy.rs, slow_clients.rs and
+# mail_crash.rs.
 cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
@@ -27,7 +28,7 @@ set -e
 suite=()
 for file in server/tests/*.rs; do
   name="$(basename "$file" .rs)"
-  case "$name" in backends | scale_out | faults | proxy | slow_clients) ;; *) suite+=(--test "$name") ;; esac
+  case "$name" in backends | scale_out | faults | proxy | slow_clients | mail_crash) ;; *) suite+=(--test "$name") ;; esac
 done
 for backend in postgres postgres+redis; do
   phase "the HTTP suite on $backend"
