@@ -16,18 +16,19 @@ phase() { printf '\n\033[1;34m==> %s\033[0m (%ss so far)\n' "$*" "$((SECONDS - s
 phase "cargo test (app and server; the HTTP suite on SQLite)"
 set +e
 # --no-fail-fast: one failing test binary must not skip the others. This
-# pass also runs the files that pick their own backends: backends.rs,
-# scale_out.rs, faults.rs and proxy.rs.
+# pass also runs the files that pick their own backends, or need none:
+# backends.rs, scale_out.rs, faults.rs, proxy.rs, slow_clients.rs and
+# mail_crash.rs.
 cargo test --no-fail-fast -p app -p server 2>&1 | tee "$logs/cargo.log"
 cargo_status=${PIPESTATUS[0]}
 set -e
 
 # The HTTP suite again on each other backend: every test file but those
-# that choose their own.
+# that choose their own or do not depend on one.
 suite=()
 for file in server/tests/*.rs; do
   name="$(basename "$file" .rs)"
-  case "$name" in backends | scale_out | faults | proxy) ;; *) suite+=(--test "$name") ;; esac
+  case "$name" in backends | scale_out | faults | proxy | slow_clients | mail_crash) ;; *) suite+=(--test "$name") ;; esac
 done
 for backend in postgres postgres+redis; do
   phase "the HTTP suite on $backend"

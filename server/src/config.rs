@@ -106,7 +106,14 @@ pub struct Config {
     /// it is turned away with a 503 (5 s; not read from the environment,
     /// the tests shorten it).
     pub hash_max_wait: std::time::Duration,
+    /// How long a client may take to send a request's headers, and then
+    /// its body, before the connection is closed (15 s; not configurable
+    /// from the environment, the tests shorten it).
+    pub request_read_timeout: std::time::Duration,
 }
+
+/// [`Config::request_read_timeout`]'s value.
+pub const REQUEST_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(15);
 
 /// `LOG_FORMAT`: `text` (the default) or `json`. Read on its own too, since
 /// logging starts before the rest of the configuration is read.
@@ -124,20 +131,48 @@ pub fn log_json() -> Result<bool, ConfigError> {
 
 /// `TRUSTED_PROXIES`: comma-separated IPs (`10.0.0.5`) or CIDR ranges
 /// (`10.0.0.0/8`, `::1/128`).
+///
+/// Client addresses are compared in canonical form (an IPv4-mapped IPv6
+/// address is its IPv4 address, see `http::TrustedProxies::client_ip`), so
+/// a mapped entry becomes the IPv4 one: `::ffff:10.0.0.0/104` is
+/// `10.0.0.0/8`. A wider IPv6 range that holds all of the mapped space
+/// (`::/0`) trusts every IPv4 address as well, as it did before.
 pub fn parse_trusted_proxies(text: &str) -> Result<Vec<ipnet::IpNet>, ConfigError> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|part| !part.is_empty())
-        .map(|part| {
-            part.parse::<ipnet::IpNet>()
-                .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
-                .map_err(|_| ConfigError::Invalid {
-                    name: "TRUSTED_PROXIES",
-                    expected: "comma-separated IP addresses or CIDR ranges, like `127.0.0.1, 10.0.0.0/8`",
-                    value: text.to_owned(),
-                })
-        })
-        .collect()
+    let mut nets = Vec::new();
+    for part in text.split(',').map(str::trim).filter(|part| !part.is_empty()) {
+        let net = part
+            .parse::<ipnet::IpNet>()
+            .or_else(|_| part.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+            .map_err(|_| ConfigError::Invalid {
+                name: "TRUSTED_PROXIES",
+                expected: "comma-separated IP addresses or CIDR ranges, like `127.0.0.1, 10.0.0.0/8`",
+                value: text.to_owned(),
+            })?;
+        nets.extend(canonical_nets(net));
+    }
+    Ok(nets)
+}
+
+/// `net` as canonical client addresses are matched against it.
+fn canonical_nets(net: ipnet::IpNet) -> Vec<ipnet::IpNet> {
+    use ipnet::{IpNet, Ipv4Net, Ipv6Net};
+    let IpNet::V6(v6) = net else {
+        return vec![net];
+    };
+    // `::ffff:0:0/96`, the IPv4-mapped addresses.
+    let mapped = Ipv6Net::new(std::net::Ipv6Addr::new(0, 0, 0, 0, 0, 0xffff, 0, 0), 96)
+        .map(|m| m.trunc());
+    match v6.addr().to_ipv4_mapped() {
+        // Within the mapped space: its IPv4 range.
+        Some(v4) if v6.prefix_len() >= 96 => Ipv4Net::new(v4, v6.prefix_len() - 96)
+            .map(|v4| vec![IpNet::V4(v4.trunc())])
+            .unwrap_or_else(|_| vec![net]),
+        // Wider than the mapped space and holding it: every IPv4 address too.
+        _ if mapped.is_ok_and(|m| v6.contains(&m)) => {
+            vec![net, IpNet::V4(Ipv4Net::default())]
+        }
+        _ => vec![net],
+    }
 }
 
 /// The default sender.
@@ -275,7 +310,7 @@ impl Config {
             return Err(ConfigError::Invalid {
                 name: "DATABASE_URL",
                 expected: "a `sqlite://` or `postgres://` URL",
-                value: database_url,
+                value: redact_password(&database_url),
             });
         }
         let session_key_prefix = var("SESSION_KEY_PREFIX").unwrap_or_else(|| "gatehouse".into());
@@ -289,7 +324,7 @@ impl Config {
                 return Err(ConfigError::Invalid {
                     name: "SESSION_STORE_URL",
                     expected: "unset, `memory`, or a `redis://` URL",
-                    value: other.to_owned(),
+                    value: redact_password(other),
                 })
             }
         };
@@ -354,6 +389,7 @@ impl Config {
             metrics_addr,
             log_json,
             hash_max_wait: app::ssr::passwords::MAX_WAIT,
+            request_read_timeout: REQUEST_READ_TIMEOUT,
             trusted_proxies,
             app_base_url,
             smtp,
@@ -401,15 +437,59 @@ impl Config {
 }
 
 /// A URL as it may be shown in an error: without its password.
-fn redact_password(text: &str) -> String {
+pub(crate) fn redact_password(text: &str) -> String {
     match url::Url::parse(text.trim()) {
         Ok(mut url) if url.password().is_some() => {
             let _ = url.set_password(Some("********"));
             url.to_string()
         }
         Ok(_) => text.to_owned(),
+        // Credentials come before an `@`; without one there are none.
+        Err(_) if !text.contains('@') => text.to_owned(),
         Err(_) => "(not a URL)".to_owned(),
     }
+}
+
+/// `message`, an error met while using `url` (connecting to a database or
+/// Redis), without `url`'s password. Drivers may echo the URL, or parts of
+/// it, in their errors, so the whole URL is replaced by its redacted form
+/// and any remaining copy of the password (as written or percent-decoded)
+/// by asterisks.
+pub(crate) fn scrub_password(message: &str, url: &str) -> String {
+    let mut out = message.to_owned();
+    for form in [url, url.trim()] {
+        if !form.is_empty() {
+            out = out.replace(form, &redact_password(url));
+        }
+    }
+    for secret in password_forms(url) {
+        out = out.replace(&secret, "********");
+    }
+    out
+}
+
+/// The password in `url`, as written and percent-decoded; empty when it
+/// has none.
+fn password_forms(url: &str) -> Vec<String> {
+    let written = match url::Url::parse(url.trim()) {
+        Ok(parsed) => parsed.password().map(str::to_owned),
+        // Not a URL to the url crate: the part between `user:` and the last
+        // `@` is taken for a password, to be safe.
+        Err(_) => url
+            .split_once("://")
+            .and_then(|(_, rest)| rest.rsplit_once('@'))
+            .and_then(|(credentials, _)| credentials.split_once(':'))
+            .map(|(_, password)| password.to_owned()),
+    };
+    let Some(written) = written.filter(|p| !p.is_empty()) else {
+        return Vec::new();
+    };
+    let decoded = percent_encoding::percent_decode_str(&written)
+        .decode_utf8_lossy()
+        .into_owned();
+    let mut forms = vec![written, decoded];
+    forms.dedup();
+    forms
 }
 
 /// Writes a file only its owner can read.
@@ -455,8 +535,50 @@ mod tests {
     }
 
     #[test]
+    fn ipv4_mapped_proxies_are_their_ipv4_addresses() {
+        let net = |text: &str| text.parse::<ipnet::IpNet>().unwrap();
+        assert_eq!(parse_trusted_proxies("::ffff:10.0.0.5").unwrap(), [net("10.0.0.5/32")]);
+        assert_eq!(parse_trusted_proxies("::ffff:10.0.0.0/104").unwrap(), [net("10.0.0.0/8")]);
+        assert_eq!(parse_trusted_proxies("::ffff:10.1.2.3/104").unwrap(), [net("10.0.0.0/8")]);
+        assert_eq!(parse_trusted_proxies("::ffff:0:0/96").unwrap(), [net("0.0.0.0/0")]);
+        // Plain IPv6 stays as it is; a range holding the mapped space also
+        // covers IPv4.
+        assert_eq!(parse_trusted_proxies("::1, 2001:db8::/32").unwrap(), [net("::1/128"), net("2001:db8::/32")]);
+        assert_eq!(parse_trusted_proxies("::/0").unwrap(), [net("::/0"), net("0.0.0.0/0")]);
+        assert_eq!(parse_trusted_proxies("::ffff:0:0/95").unwrap(), [net("::ffff:0:0/95"), net("0.0.0.0/0")]);
+    }
+
+    #[test]
     fn smtp_passwords_stay_out_of_errors() {
         assert!(!redact_password("smtp://me:hunter2@mail.test:587").contains("hunter2"));
+    }
+
+    #[test]
+    fn passwords_are_scrubbed_from_connection_errors() {
+        let url = "postgres://gatehouse:s3cret%2Fpw@db.test:5432/app";
+        let message = format!(
+            "error connecting to {url}: password authentication failed (password s3cret/pw, written s3cret%2Fpw)"
+        );
+        let scrubbed = scrub_password(&message, url);
+        assert!(!scrubbed.contains("s3cret"), "{scrubbed}");
+        assert!(scrubbed.contains("postgres://gatehouse:********@db.test:5432/app"), "{scrubbed}");
+        assert!(scrubbed.contains("password authentication failed"), "{scrubbed}");
+        // Redis URLs often have no user.
+        let scrubbed = scrub_password("could not reach redis://:hunter2@r.test:6379", "redis://:hunter2@r.test:6379");
+        assert!(!scrubbed.contains("hunter2"), "{scrubbed}");
+        // No password: the message as it was.
+        assert_eq!(scrub_password("refused", "sqlite://data/x.db"), "refused");
+        // Not a URL the url crate reads: what looks like a password goes anyway.
+        let odd = "postgres://u:hunter2@[bad/db";
+        assert!(!scrub_password(&format!("bad {odd}"), odd).contains("hunter2"));
+    }
+
+    #[test]
+    fn invalid_urls_are_shown_without_their_password() {
+        assert_eq!(redact_password("mysql://u:hunter2@h/db"), "mysql://u:********@h/db");
+        assert_eq!(redact_password("redis//u:hunter2@h"), "(not a URL)");
+        // Nothing to hide: shown as written.
+        assert_eq!(redact_password("data/gatehouse.db"), "data/gatehouse.db");
     }
 
     #[test]
@@ -482,6 +604,7 @@ mod tests {
             metrics_addr: None,
             log_json: false,
             hash_max_wait: app::ssr::passwords::MAX_WAIT,
+            request_read_timeout: REQUEST_READ_TIMEOUT,
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 mod db;
 mod http;
+mod serve;
 pub mod telemetry;
 
 use app::ssr::{
@@ -45,7 +46,7 @@ use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
 use sha2::{Digest, Sha512};
-use std::{future::IntoFuture, net::SocketAddr, sync::Arc, time::Duration};
+use std::{net::SocketAddr, sync::Arc, time::Duration};
 use tokio::net::TcpListener;
 use tower_http::{limit::RequestBodyLimitLayer, set_header::SetResponseHeaderLayer};
 use tower_sessions::{
@@ -72,6 +73,9 @@ pub struct Application {
     /// `None` without `SMTP_URL`: mail stays in the development mailbox.
     transport: Option<Transport>,
     backoff: Backoff,
+    /// How long a client may take to send a request's headers, and then
+    /// its body (`Config::request_read_timeout`).
+    request_read_timeout: Duration,
 }
 
 /// How long requests in flight may take to finish after SIGTERM.
@@ -175,6 +179,7 @@ impl Application {
             backoff: Backoff {
                 max_secs: config.mail_retry_max_secs,
             },
+            request_read_timeout: config.request_read_timeout,
         })
     }
 
@@ -197,15 +202,20 @@ impl Application {
             self.outbox.clone(),
             self.log.clone(),
         ))));
+        let read_timeout = self.request_read_timeout;
         let _metrics = AbortOnDrop(self.metrics.map(|(listener, handle)| {
             let outbox = self.outbox.clone();
             tokio::spawn(async move {
+                // Stopped by dropping the task, with the server.
+                let served = serve::serve(
+                    listener,
+                    telemetry::router(handle),
+                    read_timeout,
+                    serve::never(),
+                    SHUTDOWN_GRACE,
+                );
                 tokio::select! {
-                    served = axum::serve(listener, telemetry::router(handle)).into_future() => {
-                        if let Err(err) = served {
-                            tracing::error!(%err, "the metrics listener failed");
-                        }
-                    }
+                    _ = served => {}
                     _ = telemetry::watch_outbox(outbox) => {}
                 }
             })
@@ -222,29 +232,15 @@ impl Application {
         }));
         // On SIGTERM (or Ctrl-C) the listener closes at once and requests in
         // flight get up to SHUTDOWN_GRACE to finish.
-        let (stopping, mut stop_asked) = tokio::sync::watch::channel(false);
-        let serve = axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(async move {
+        let signalled = async {
             shutdown_signal().await;
             tracing::info!("shutting down: finishing the requests in flight");
-            let _ = stopping.send(true);
-        })
-        .into_future();
-        let grace = async move {
-            let _ = stop_asked.wait_for(|asked| *asked).await;
-            tokio::time::sleep(SHUTDOWN_GRACE).await;
         };
-        let served = tokio::select! {
-            served = serve => served,
-            _ = grace => {
-                tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
-                Ok(())
-            }
-        };
+        let finished =
+            serve::serve(self.listener, self.router, read_timeout, signalled, SHUTDOWN_GRACE).await;
+        if !finished {
+            tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
+        }
         drop(cleanup);
         // A mail being sent is finished, so it is neither lost nor sent
         // twice; what is still queued waits in the outbox for next time.
@@ -254,7 +250,7 @@ impl Application {
                 tracing::warn!("the mail worker did not stop in time");
             }
         }
-        served
+        Ok(())
     }
 }
 
@@ -285,7 +281,13 @@ impl Stores {
             SessionStoreKind::Redis(url) => Arc::new(
                 RedisBackend::connect(url, &config.session_key_prefix)
                     .await
-                    .map_err(|err| anyhow::anyhow!("Redis at SESSION_STORE_URL: {err}"))?,
+                    // The redis crate may echo the URL: never its password.
+                    .map_err(|err| {
+                        anyhow::anyhow!(
+                            "SESSION_STORE_URL: could not connect to Redis: {}",
+                            config::scrub_password(&err.to_string(), url)
+                        )
+                    })?,
             ),
         };
         Ok(Self { db, sessions })
@@ -473,7 +475,10 @@ fn router(
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
         .merge(app)
-        .layer(middleware::from_fn(http::buffer_body))
+        .layer(middleware::from_fn_with_state(
+            config.request_read_timeout,
+            http::buffer_body,
+        ))
         .layer(middleware::from_fn_with_state(
             http::TrustedProxies(Arc::new(config.trusted_proxies.clone())),
             http::client_address,

@@ -1,5 +1,6 @@
 //! Running in production: the client address behind trusted proxies, the
-//! security log, graceful shutdown on SIGTERM.
+//! security log, graceful shutdown on SIGTERM, start-up errors that keep
+//! passwords to themselves.
 
 mod common;
 
@@ -223,5 +224,75 @@ async fn json_logs_are_one_object_per_line() {
     for line in log.lines() {
         let value: Value = serde_json::from_str(line).unwrap_or_else(|e| panic!("{e}: {line}"));
         assert!(value["level"].is_string() && value["fields"].is_object(), "{line}");
+    }
+}
+
+/// Runs the server binary with `env` until it exits (it must within a
+/// minute): its exit status and everything it wrote to stderr.
+fn run_to_exit(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::ExitStatus, String) {
+    use std::io::Read as _;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_server"));
+    cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
+        .env("GATEHOUSE_DATA_DIR", dir)
+        .env("RUST_LOG", "debug")
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .env_remove("SESSION_STORE_URL")
+        .env_remove("SMTP_URL")
+        .env_remove("APP_ENV")
+        .env_remove("SESSION_SECRET")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped());
+    for (name, value) in env {
+        cmd.env(name, value);
+    }
+    let mut child = common::ServerProcess::from(cmd.spawn().unwrap());
+    let mut stderr = child.stderr().unwrap();
+    let reader = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let status = child
+        .wait_for_exit(std::time::Duration::from_secs(60))
+        .unwrap_or_else(|| panic!("the server did not exit with {env:?}"));
+    (status, reader.join().unwrap())
+}
+
+/// A start-up error names the variable at fault, and never prints the
+/// password in DATABASE_URL, SESSION_STORE_URL or SMTP_URL: not in the
+/// configuration check, and not when connecting fails (drivers may echo
+/// the URL in their errors).
+#[test]
+fn start_up_errors_name_the_variable_and_never_print_its_password() {
+    const SECRET: &str = "s3cretPassw0rd";
+    let dir = tempfile::tempdir().unwrap();
+    let sqlite = format!("sqlite://{}", dir.path().join("gatehouse.db").display());
+    let cases: [(&str, Vec<(&str, String)>); 6] = [
+        // Nothing listens on port 1: connecting is refused.
+        ("DATABASE_URL", vec![("DATABASE_URL", format!("postgres://gatehouse:{SECRET}@127.0.0.1:1/nope"))]),
+        (
+            "SESSION_STORE_URL",
+            vec![
+                ("DATABASE_URL", sqlite.clone()),
+                ("SESSION_STORE_URL", format!("redis://:{SECRET}@127.0.0.1:1")),
+            ],
+        ),
+        // Not a supported database, or session store, or mail server.
+        ("DATABASE_URL", vec![("DATABASE_URL", format!("mysql://u:{SECRET}@h/db"))]),
+        (
+            "SESSION_STORE_URL",
+            vec![("DATABASE_URL", sqlite.clone()), ("SESSION_STORE_URL", format!("memcached://u:{SECRET}@h"))],
+        ),
+        ("SMTP_URL", vec![("DATABASE_URL", sqlite.clone()), ("SMTP_URL", format!("ftp://u:{SECRET}@mail.test"))]),
+        // Percent-encoded in the URL, which a driver may decode.
+        ("DATABASE_URL", vec![("DATABASE_URL", format!("postgres://gatehouse:{SECRET}%21@127.0.0.1:1/nope"))]),
+    ];
+    for (variable, env) in cases {
+        let env: Vec<(&str, &str)> = env.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let (status, stderr) = run_to_exit(&env, dir.path());
+        assert!(!status.success(), "{env:?} started: {stderr}");
+        assert!(stderr.contains(variable), "{env:?} does not name {variable}: {stderr}");
+        assert!(!stderr.contains(SECRET), "{env:?} printed the password: {stderr}");
     }
 }

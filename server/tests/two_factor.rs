@@ -14,7 +14,6 @@ use common::{session_cookie, set_cookie_header, smtp::SmtpServer, TestApp, PASSW
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use common::totp::{app_code, early_in_a_step, unix_now};
-use std::time::Duration;
 
 async fn json(res: reqwest::Response) -> Value {
     res.json().await.unwrap()

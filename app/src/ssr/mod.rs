@@ -92,7 +92,7 @@ pub fn client() -> Client {
             p.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip).or_else(|| {
                 p.extensions
                     .get::<ConnectInfo<std::net::SocketAddr>>()
-                    .map(|ConnectInfo(addr)| addr.ip())
+                    .map(|ConnectInfo(addr)| addr.ip().to_canonical())
             })
         })
         .map(|ip| ip.to_string())

@@ -416,6 +416,19 @@ impl ServerProcess {
     }
 }
 
+impl From<std::process::Child> for ServerProcess {
+    fn from(child: std::process::Child) -> Self {
+        Self(child)
+    }
+}
+
+impl ServerProcess {
+    /// Its stderr, when it was started with a pipe there (taken once).
+    pub fn stderr(&mut self) -> Option<std::process::ChildStderr> {
+        self.0.stderr.take()
+    }
+}
+
 impl Drop for ServerProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();

@@ -140,6 +140,25 @@ impl Outbox {
         self.update(sql, i64::MAX, Some(error), id).await
     }
 
+    /// Extends a worker's claim on a mail it still holds, to `until`. A mail
+    /// already sent, or given back (`claimed_until` 0: failed, released or
+    /// set aside), is left alone, so a renewal racing the outcome's record
+    /// can't claim the mail again.
+    pub async fn renew(&self, id: i64, until: i64) -> Result<(), sqlx::Error> {
+        on_pool!(&self.db, pool => {
+            sqlx::query(
+                "UPDATE outbox SET claimed_until = $1 \
+                 WHERE id = $2 AND sent_at IS NULL AND claimed_until <> 0",
+            )
+            .bind(until)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|r| r.rows_affected())
+        })?;
+        Ok(())
+    }
+
     /// Gives back a claimed mail that was not tried, as if never claimed.
     pub async fn release(&self, id: i64) -> Result<(), sqlx::Error> {
         on_pool!(&self.db, pool => {

@@ -1,18 +1,28 @@
 //! The delivery worker: claims due mail from the outbox, sends it, and
 //! marks it sent or gives it back with a back-off. Each instance runs one;
-//! claims keep them from sending a mail twice.
+//! claims keep them from sending a mail twice, and a claim whose worker
+//! died runs out soon, so its mail is not held back for long.
 
 use super::{
-    outbox::Outbox,
+    outbox::{Claimed, Outbox},
     smtp::{SendError, Transport},
 };
-use std::{sync::Arc, time::Duration};
-use tokio::sync::{watch, Notify};
+use std::{
+    sync::{Arc, Mutex},
+    time::Duration,
+};
+use tokio::sync::{oneshot, watch, Notify};
 
-/// How long a claim lasts: twice the longest a send may take
-/// ([`SEND_TIMEOUT`]), so a live worker never loses a mail it is sending to
-/// another. A worker that dies mid-send leaves it to be claimed again then.
-const LEASE_SECS: i64 = 120;
+/// How long a claim lasts unless renewed. The worker renews every claim it
+/// still holds each [`RENEW_EVERY`], so a live worker never loses a mail it
+/// is sending (or about to send, later in its batch) to another, however
+/// long a send takes. A worker that dies stops renewing: its mail is
+/// claimed again at most this long after the last renewal, well within a
+/// minute.
+const LEASE_SECS: i64 = 30;
+/// How often held claims are renewed: a third of the lease, so a renewal
+/// may fail (a busy database) and the next one still comes in time.
+const RENEW_EVERY: Duration = Duration::from_secs(10);
 /// The longest one send may take, all SMTP commands included.
 const SEND_TIMEOUT: Duration = Duration::from_secs(60);
 /// Mails claimed at once.
@@ -67,48 +77,17 @@ pub async fn run(
                 Vec::new()
             }
         };
-        let idle = batch.is_empty();
-        for mail in batch {
-            let id = mail.id;
-            if *stop.borrow() {
-                // Stopping: what was claimed but not begun goes back at once.
-                let _ = outbox.release(id).await;
-                continue;
-            }
-            let Some(message) = mail.message else {
-                tracing::error!(id, "a queued mail could not be opened (was SESSION_SECRET changed?); it is set aside");
-                let _ = outbox.undeliverable(id, "could not be opened with this SESSION_SECRET").await;
-                continue;
+        if !batch.is_empty() {
+            // Sends the batch while its claims are kept alive; both run
+            // until the last mail is recorded, so no renewal lands after.
+            let held = Mutex::new(batch.iter().map(|mail| mail.id).collect::<Vec<_>>());
+            let (done, finished) = oneshot::channel();
+            let work = async {
+                deliver(&outbox, &transport, backoff, &stop, batch, &held).await;
+                let _ = done.send(());
             };
-            let outcome = match tokio::time::timeout(SEND_TIMEOUT, transport.send(&message)).await {
-                Ok(outcome) => outcome,
-                Err(_) => Err(SendError::Retry("the SMTP server took too long".into())),
-            };
-            let recorded = match outcome {
-                Ok(()) => {
-                    tracing::info!(id, "mail sent");
-                    metrics::counter!("gatehouse_mail_sent_total").increment(1);
-                    outbox.sent(id, now()).await
-                }
-                Err(SendError::Retry(err)) => {
-                    metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "retry").increment(1);
-                    let wait = backoff.after(mail.attempts);
-                    tracing::warn!(id, attempts = mail.attempts, retry_in_secs = wait, error = %err, "mail not sent; will retry");
-                    outbox.failed(id, now() + wait, &err).await
-                }
-                Err(SendError::Permanent(err)) => {
-                    metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "permanent").increment(1);
-                    tracing::error!(id, error = %err, "mail refused for good; it is set aside");
-                    outbox.undeliverable(id, &err).await
-                }
-            };
-            if let Err(err) = recorded {
-                // The claim runs out and the mail is tried again: it may
-                // go twice, but it is not lost.
-                tracing::warn!(id, %err, "could not record a mail's delivery");
-            }
-        }
-        if idle {
+            tokio::join!(work, keep_claimed(&outbox, &held, finished));
+        } else {
             tokio::select! {
                 _ = queued.notified() => {}
                 _ = tokio::time::sleep(POLL) => {}
@@ -122,6 +101,93 @@ pub async fn run(
         }
     }
     tracing::info!("mail worker stopped");
+}
+
+/// Sends (or gives back, when stopping) each claimed mail in turn and
+/// records the outcome; each mail leaves `held` once recorded.
+async fn deliver(
+    outbox: &Outbox,
+    transport: &Transport,
+    backoff: Backoff,
+    stop: &watch::Receiver<bool>,
+    batch: Vec<Claimed>,
+    held: &Mutex<Vec<i64>>,
+) {
+    for mail in batch {
+        let id = mail.id;
+        let recorded = send_one(outbox, transport, backoff, stop, mail).await;
+        if let Err(err) = recorded {
+            // The claim runs out and the mail is tried again: it may
+            // go twice, but it is not lost.
+            tracing::warn!(id, %err, "could not record a mail's delivery");
+        }
+        match held.lock() {
+            Ok(mut held) => held.retain(|&h| h != id),
+            Err(poisoned) => poisoned.into_inner().retain(|&h| h != id),
+        }
+    }
+}
+
+async fn send_one(
+    outbox: &Outbox,
+    transport: &Transport,
+    backoff: Backoff,
+    stop: &watch::Receiver<bool>,
+    mail: Claimed,
+) -> Result<(), sqlx::Error> {
+    let id = mail.id;
+    if *stop.borrow() {
+        // Stopping: what was claimed but not begun goes back at once.
+        return outbox.release(id).await;
+    }
+    let Some(message) = mail.message else {
+        tracing::error!(id, "a queued mail could not be opened (was SESSION_SECRET changed?); it is set aside");
+        return outbox.undeliverable(id, "could not be opened with this SESSION_SECRET").await;
+    };
+    let outcome = match tokio::time::timeout(SEND_TIMEOUT, transport.send(&message)).await {
+        Ok(outcome) => outcome,
+        Err(_) => Err(SendError::Retry("the SMTP server took too long".into())),
+    };
+    match outcome {
+        Ok(()) => {
+            tracing::info!(id, "mail sent");
+            metrics::counter!("gatehouse_mail_sent_total").increment(1);
+            outbox.sent(id, now()).await
+        }
+        Err(SendError::Retry(err)) => {
+            metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "retry").increment(1);
+            let wait = backoff.after(mail.attempts);
+            tracing::warn!(id, attempts = mail.attempts, retry_in_secs = wait, error = %err, "mail not sent; will retry");
+            outbox.failed(id, now() + wait, &err).await
+        }
+        Err(SendError::Permanent(err)) => {
+            metrics::counter!("gatehouse_mail_delivery_failures_total", "kind" => "permanent").increment(1);
+            tracing::error!(id, error = %err, "mail refused for good; it is set aside");
+            outbox.undeliverable(id, &err).await
+        }
+    }
+}
+
+/// Renews the claims in `held` every [`RENEW_EVERY`] until `finished`.
+/// A renewal in progress is completed first, so none lands after the
+/// worker has moved on.
+async fn keep_claimed(outbox: &Outbox, held: &Mutex<Vec<i64>>, mut finished: oneshot::Receiver<()>) {
+    loop {
+        tokio::select! {
+            _ = &mut finished => return,
+            () = tokio::time::sleep(RENEW_EVERY) => {}
+        }
+        let ids = match held.lock() {
+            Ok(held) => held.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        };
+        for id in ids {
+            if let Err(err) = outbox.renew(id, now() + LEASE_SECS).await {
+                // The next renewal may succeed before the claim runs out.
+                tracing::warn!(id, %err, "could not renew the claim on a mail");
+            }
+        }
+    }
 }
 
 #[cfg(test)]
