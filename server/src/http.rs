@@ -148,8 +148,10 @@ pub async fn cache_control(
 /// `RequestBodyLimitLayer` answers those before anything is read). Server
 /// functions read whole bodies anyway, so buffering costs nothing extra.
 ///
-/// The whole body must arrive within `deadline` (`request_read_timeout`)
-/// or the answer is 408 and the connection is closed: a client trickling
+/// The whole body must arrive within what is left of `deadline`
+/// (`request_read_timeout`, counted for a connection's first request from
+/// when it was accepted: headers and body together) or the answer is 408
+/// and the connection is closed: a client trickling
 /// a byte now and then holds nothing for long. One deadline for the whole
 /// body, not one per read, which such a client would keep resetting.
 pub async fn buffer_body(
@@ -157,8 +159,14 @@ pub async fn buffer_body(
     req: Request,
     next: Next,
 ) -> Response {
+    // What is left of the request's deadline (headers and body together),
+    // or all of it where no accept loop set the clock.
+    let left = match req.extensions().get::<crate::serve::RequestBegan>() {
+        Some(began) => deadline.saturating_sub(began.0.elapsed()),
+        None => deadline,
+    };
     let (parts, body) = req.into_parts();
-    let read = tokio::time::timeout(deadline, to_bytes(body, crate::MAX_BODY_BYTES)).await;
+    let read = tokio::time::timeout(left, to_bytes(body, crate::MAX_BODY_BYTES)).await;
     match read {
         Ok(Ok(bytes)) => {
             next.run(Request::from_parts(parts, Body::from(bytes)))

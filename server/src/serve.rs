@@ -11,7 +11,19 @@ use hyper_util::{
     server::graceful::GracefulShutdown,
     service::TowerToHyperService,
 };
-use std::{future::Future, time::Duration};
+use std::{
+    future::Future,
+    sync::{
+        atomic::{AtomicBool, Ordering},
+        Arc,
+    },
+    time::{Duration, Instant},
+};
+
+/// When the request's clock started (see [`serve`]): `http::buffer_body`
+/// gives the body what is left of the read deadline.
+#[derive(Clone, Copy, Debug)]
+pub struct RequestBegan(pub Instant);
 use tokio::net::TcpListener;
 use tower::ServiceExt as _;
 
@@ -52,10 +64,17 @@ pub async fn serve(
             },
             () = &mut stop => break,
         };
+        // The first request's clock starts when the connection does, so
+        // its headers and body together get `read_timeout`; a later one
+        // on a kept-alive connection starts when its headers are in.
+        let accepted = Instant::now();
+        let first = Arc::new(AtomicBool::new(true));
         let service = router
             .clone()
             .map_request(move |mut req: axum::http::Request<hyper::body::Incoming>| {
+                let began = if first.swap(false, Ordering::Relaxed) { accepted } else { Instant::now() };
                 req.extensions_mut().insert(ConnectInfo(peer));
+                req.extensions_mut().insert(RequestBegan(began));
                 req.map(Body::new)
             });
         let conn = http.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
