@@ -1,7 +1,17 @@
-//! The one error type every server function returns. It travels as JSON
-//! (`{"code": "...", "message": "...", "field": "..."}`) to scripts and to
-//! the hydrated client, and inside the redirect URL for forms posted
-//! without JavaScript.
+//! The one error type every server function returns, and how it travels:
+//!
+//! - to a script or the hydrated app: as JSON (`{"code": "...",
+//!   "message": "...", "field": "..."}`) with the status its `code` names
+//!   (server_fn answers 500 for every error; the server's `api_status`
+//!   layer puts the real status, and `Retry-After`, on the wire);
+//! - to a form posted without JavaScript: the same layer answers with a
+//!   redirect back to the page, and the error rides in a signed,
+//!   short-lived cookie (`ssr/flash.rs`), never in the URL; the page shows
+//!   it beside its field.
+//!
+//! A failure inside the server (the database, the session store) becomes
+//! one of these through `ssr::internal::Internal`, which keeps its cause
+//! and logs it once; the person is told only to try again.
 
 use crate::domain::{Field, Invalid};
 use serde::{Deserialize, Serialize};

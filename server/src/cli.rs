@@ -117,7 +117,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
             writeln!(out, "ended {ended} session(s) for {}", user.email)?;
         }
         Command::Audit(_) => {
-            let events = app::ssr::audit::SecurityLog::new(stores.db.clone())
+            let events = app::ssr::security_log::SecurityLog::new(stores.db.clone())
                 .for_user(user.id, 1_000)
                 .await
                 .map_err(|e| anyhow::anyhow!("{}", e.message))?;
@@ -135,7 +135,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
         }
         Command::ResetSecondFactor(_) => {
             let secret = config.resolve_secret()?;
-            let factors = app::ssr::second_factor::SecondFactors::new(stores.db.clone(), secret.as_bytes());
+            let factors = app::ssr::two_factor::TwoFactor::new(stores.db.clone(), secret.as_bytes());
             // Recorded in the account's security log as the operator's doing.
             let operator = session::Client {
                 user_agent: "server second-factor reset (operator)".to_owned(),
@@ -158,7 +158,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                     confirm_ttl_secs: config.confirm_ttl_secs,
                     queued: std::sync::Arc::new(tokio::sync::Notify::new()),
                 });
-                app::ssr::recovery::Recovery::new(stores.db.clone(), mail, config.login_limits.window_secs)
+                app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs)
                     .notify(&user.email, &app::ssr::mail::templates::Notice::TotpDisabled)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;

@@ -95,13 +95,12 @@ pub struct Config {
     /// The longest wait between two attempts at one mail (5 minutes; the
     /// tests shorten it).
     pub mail_retry_max_secs: i64,
-    /// `TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` and
-    /// `X-Forwarded-Proto` are believed.
+    /// `TRUSTED_PROXIES`: the reverse proxies whose `X-Forwarded-For` is
+    /// believed. (Their `X-Forwarded-Proto` changes nothing: links come
+    /// from `APP_BASE_URL`, and production cookies are always `Secure`.)
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// `METRICS_ADDR`: where `/metrics` is served, apart from the app.
     pub metrics_addr: Option<std::net::SocketAddr>,
-    /// `LOG_FORMAT=json`: one JSON object per log line.
-    pub log_json: bool,
     /// How long a request may expect to wait for a password hash before
     /// it is turned away with a 503 (5 s; not read from the environment,
     /// the tests shorten it).
@@ -279,115 +278,149 @@ fn positive(name: &'static str, default: i64) -> Result<i64, ConfigError> {
     }
 }
 
+/// Leptos' own settings (`LEPTOS_SITE_ADDR`, `LEPTOS_SITE_ROOT`…) and
+/// whether the assets have fingerprinted names.
+fn leptos_options() -> Result<LeptosOptions, ConfigError> {
+    let mut leptos = get_configuration(None)
+        .map_err(|e| ConfigError::Leptos(e.to_string()))?
+        .leptos_options;
+    // Outside cargo-leptos (plain `cargo test`) the name is not compiled in.
+    if leptos.output_name.is_empty() {
+        leptos.output_name = "gatehouse".into();
+    }
+    leptos.hash_files = hashed_assets(&leptos)?;
+    Ok(leptos)
+}
+
+/// `APP_ENV`.
+fn app_env() -> Result<AppEnv, ConfigError> {
+    match var("APP_ENV").as_deref().map(str::trim) {
+        None | Some("development") => Ok(AppEnv::Development),
+        Some("production") => Ok(AppEnv::Production),
+        Some(other) => Err(ConfigError::Invalid {
+            name: "APP_ENV",
+            expected: "`development` or `production`",
+            value: other.to_owned(),
+        }),
+    }
+}
+
+/// `DATABASE_URL` (default: an SQLite file in `data_dir`) and
+/// `SESSION_STORE_URL`; a password in either is never shown in an error.
+fn storage(data_dir: &std::path::Path) -> Result<(String, SessionStoreKind), ConfigError> {
+    let database_url = var("DATABASE_URL").unwrap_or_else(|| format!("sqlite://{}/gatehouse.db", data_dir.display()));
+    if !["sqlite:", "postgres://", "postgresql://"]
+        .iter()
+        .any(|scheme| database_url.starts_with(scheme))
+    {
+        return Err(ConfigError::Invalid {
+            name: "DATABASE_URL",
+            expected: "a `sqlite://` or `postgres://` URL",
+            value: redact_password(&database_url),
+        });
+    }
+    let session_store = match var("SESSION_STORE_URL").as_deref() {
+        None => SessionStoreKind::Database,
+        Some("memory") => SessionStoreKind::Memory,
+        Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => SessionStoreKind::Redis(url.to_owned()),
+        Some(other) => {
+            return Err(ConfigError::Invalid {
+                name: "SESSION_STORE_URL",
+                expected: "unset, `memory`, or a `redis://` URL",
+                value: redact_password(other),
+            })
+        }
+    };
+    Ok((database_url, session_store))
+}
+
+/// `SESSION_IDLE_TIMEOUT_SECS`, `SESSION_ABSOLUTE_TIMEOUT_SECS`,
+/// `REAUTH_WINDOW_SECS`.
+fn lifetimes() -> Result<Lifetimes, ConfigError> {
+    let defaults = Lifetimes::default();
+    let absolute = positive("SESSION_ABSOLUTE_TIMEOUT_SECS", defaults.absolute)?;
+    Ok(Lifetimes {
+        idle: positive("SESSION_IDLE_TIMEOUT_SECS", defaults.idle)?,
+        absolute,
+        // "Remember me" never lasts less than an ordinary session.
+        absolute_remember: defaults.absolute_remember.max(absolute),
+        reauth_window: positive("REAUTH_WINDOW_SECS", defaults.reauth_window)?,
+    })
+}
+
+/// `LOGIN_MAX_FAILURES`, `LOGIN_WINDOW_SECS`, `RATE_LIMIT_PER_IP`.
+fn limits() -> Result<Limits, ConfigError> {
+    let defaults = Limits::default();
+    Ok(Limits {
+        max_failures: positive("LOGIN_MAX_FAILURES", defaults.max_failures)?,
+        window_secs: positive("LOGIN_WINDOW_SECS", defaults.window_secs)?,
+        per_ip_per_minute: positive("RATE_LIMIT_PER_IP", defaults.per_ip_per_minute)?,
+    })
+}
+
+/// `APP_BASE_URL`, `SMTP_URL` (both required in production) and
+/// `MAIL_FROM`.
+fn mail(app_env: AppEnv) -> Result<(Option<String>, Option<SmtpSettings>, String), ConfigError> {
+    let app_base_url = var("APP_BASE_URL").map(base_url).transpose()?;
+    let smtp = match var("SMTP_URL") {
+        None => None,
+        Some(text) => Some(SmtpSettings::parse(&text).map_err(|why| ConfigError::Invalid {
+            name: "SMTP_URL",
+            expected: "`smtp://host:port`, `smtp://user:pass@host:587` or `smtps://user:pass@host:465`",
+            value: format!("{} ({why})", redact_password(&text)),
+        })?),
+    };
+    if app_env == AppEnv::Production {
+        if app_base_url.is_none() {
+            return Err(ConfigError::MissingInProduction("APP_BASE_URL"));
+        }
+        if smtp.is_none() {
+            return Err(ConfigError::MissingInProduction("SMTP_URL"));
+        }
+    }
+    let mail_from = var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into());
+    if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+        return Err(ConfigError::Invalid {
+            name: "MAIL_FROM",
+            expected: "an address like `Gatehouse <no-reply@example.com>`",
+            value: mail_from,
+        });
+    }
+    Ok((app_base_url, smtp, mail_from))
+}
+
+/// `METRICS_ADDR`.
+fn metrics_addr() -> Result<Option<std::net::SocketAddr>, ConfigError> {
+    match var("METRICS_ADDR") {
+        None => Ok(None),
+        Some(text) => text.trim().parse().map(Some).map_err(|_| ConfigError::Invalid {
+            name: "METRICS_ADDR",
+            expected: "an address and port to listen on, like `127.0.0.1:9100`",
+            value: text,
+        }),
+    }
+}
+
 impl Config {
     pub fn from_env() -> Result<Self, ConfigError> {
-        let mut leptos = get_configuration(None)
-            .map_err(|e| ConfigError::Leptos(e.to_string()))?
-            .leptos_options;
-        // Outside cargo-leptos (plain `cargo test`) the name is not compiled in.
-        if leptos.output_name.is_empty() {
-            leptos.output_name = "gatehouse".into();
-        }
-        leptos.hash_files = hashed_assets(&leptos)?;
-        let app_env = match var("APP_ENV").as_deref().map(str::trim) {
-            None | Some("development") => AppEnv::Development,
-            Some("production") => AppEnv::Production,
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "APP_ENV",
-                    expected: "`development` or `production`",
-                    value: other.to_owned(),
-                })
-            }
-        };
+        let app_env = app_env()?;
         let data_dir = PathBuf::from(var("GATEHOUSE_DATA_DIR").unwrap_or_else(|| "data".into()));
-        let database_url = var("DATABASE_URL")
-            .unwrap_or_else(|| format!("sqlite://{}/gatehouse.db", data_dir.display()));
-        if !["sqlite:", "postgres://", "postgresql://"]
-            .iter()
-            .any(|scheme| database_url.starts_with(scheme))
-        {
-            return Err(ConfigError::Invalid {
-                name: "DATABASE_URL",
-                expected: "a `sqlite://` or `postgres://` URL",
-                value: redact_password(&database_url),
-            });
-        }
-        let session_key_prefix = var("SESSION_KEY_PREFIX").unwrap_or_else(|| "gatehouse".into());
-        let session_store = match var("SESSION_STORE_URL").as_deref() {
-            None => SessionStoreKind::Database,
-            Some("memory") => SessionStoreKind::Memory,
-            Some(url) if url.starts_with("redis://") || url.starts_with("rediss://") => {
-                SessionStoreKind::Redis(url.to_owned())
-            }
-            Some(other) => {
-                return Err(ConfigError::Invalid {
-                    name: "SESSION_STORE_URL",
-                    expected: "unset, `memory`, or a `redis://` URL",
-                    value: redact_password(other),
-                })
-            }
-        };
+        let (database_url, session_store) = storage(&data_dir)?;
         let session_secret = match var("SESSION_SECRET") {
             Some(text) => Some(SessionSecret::parse(&text)?),
             None if app_env == AppEnv::Production => return Err(ConfigError::MissingSecret),
             None => None,
         };
-        let defaults = Lifetimes::default();
-        let absolute = positive("SESSION_ABSOLUTE_TIMEOUT_SECS", defaults.absolute)?;
-        let lifetimes = Lifetimes {
-            idle: positive("SESSION_IDLE_TIMEOUT_SECS", defaults.idle)?,
-            absolute,
-            // "Remember me" never lasts less than an ordinary session.
-            absolute_remember: defaults.absolute_remember.max(absolute),
-            reauth_window: positive("REAUTH_WINDOW_SECS", defaults.reauth_window)?,
-        };
-        let login_limits = Limits {
-            max_failures: positive("LOGIN_MAX_FAILURES", Limits::default().max_failures)?,
-            window_secs: positive("LOGIN_WINDOW_SECS", Limits::default().window_secs)?,
-            per_ip_per_minute: positive("RATE_LIMIT_PER_IP", Limits::default().per_ip_per_minute)?,
-        };
-        let app_base_url = var("APP_BASE_URL").map(base_url).transpose()?;
-        let smtp = match var("SMTP_URL") {
-            None => None,
-            Some(text) => Some(SmtpSettings::parse(&text).map_err(|why| ConfigError::Invalid {
-                name: "SMTP_URL",
-                expected: "`smtp://host:port`, `smtp://user:pass@host:587` or `smtps://user:pass@host:465`",
-                value: format!("{} ({why})", redact_password(&text)),
-            })?),
-        };
-        if app_env == AppEnv::Production {
-            if app_base_url.is_none() {
-                return Err(ConfigError::MissingInProduction("APP_BASE_URL"));
-            }
-            if smtp.is_none() {
-                return Err(ConfigError::MissingInProduction("SMTP_URL"));
-            }
-        }
-        let mail_from = var("MAIL_FROM").unwrap_or_else(|| DEFAULT_MAIL_FROM.into());
-        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
-            return Err(ConfigError::Invalid {
-                name: "MAIL_FROM",
-                expected: "an address like `Gatehouse <no-reply@example.com>`",
-                value: mail_from,
-            });
-        }
+        let (app_base_url, smtp, mail_from) = mail(app_env)?;
         let trusted_proxies = match var("TRUSTED_PROXIES") {
             Some(text) => parse_trusted_proxies(&text)?,
             None => Vec::new(),
         };
-        let metrics_addr = match var("METRICS_ADDR") {
-            None => None,
-            Some(text) => Some(text.trim().parse().map_err(|_| ConfigError::Invalid {
-                name: "METRICS_ADDR",
-                expected: "an address and port to listen on, like `127.0.0.1:9100`",
-                value: text,
-            })?),
-        };
-        let log_json = log_json()?;
+        // Read by main.rs before anything else (logging starts first);
+        // checked here with the rest.
+        log_json()?;
         Ok(Self {
-            metrics_addr,
-            log_json,
+            metrics_addr: metrics_addr()?,
             hash_max_wait: app::ssr::passwords::MAX_WAIT,
             request_read_timeout: REQUEST_READ_TIMEOUT,
             trusted_proxies,
@@ -397,14 +430,14 @@ impl Config {
             reset_ttl_secs: positive("RESET_TOKEN_TTL_SECS", 3_600)?,
             confirm_ttl_secs: positive("CONFIRM_TOKEN_TTL_SECS", 86_400)?,
             mail_retry_max_secs: 300,
-            leptos,
+            leptos: leptos_options()?,
             database_url,
             session_store,
-            session_key_prefix,
+            session_key_prefix: var("SESSION_KEY_PREFIX").unwrap_or_else(|| "gatehouse".into()),
             app_env,
             session_secret,
-            lifetimes,
-            login_limits,
+            lifetimes: lifetimes()?,
+            login_limits: limits()?,
             data_dir,
         })
     }
@@ -602,7 +635,6 @@ mod tests {
             mail_retry_max_secs: 300,
             trusted_proxies: Vec::new(),
             metrics_addr: None,
-            log_json: false,
             hash_max_wait: app::ssr::passwords::MAX_WAIT,
             request_read_timeout: REQUEST_READ_TIMEOUT,
         };

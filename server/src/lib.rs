@@ -23,9 +23,9 @@ use app::ssr::{
     },
     passkeys::Passkeys,
     passwords::Hasher,
-    second_factor::SecondFactors,
-    audit::SecurityLog,
-    recovery::Recovery,
+    two_factor::TwoFactor,
+    security_log::SecurityLog,
+    accounts::Accounts,
     redis_store::RedisBackend,
     session::now,
     store::{MemoryBackend, SessionBackend, Sessions, SqlBackend},
@@ -65,7 +65,7 @@ pub struct Application {
     router: Router,
     sessions: Arc<dyn SessionBackend>,
     throttle: Throttle,
-    recovery: Recovery,
+    accounts: Accounts,
     outbox: Outbox,
     log: SecurityLog,
     /// `METRICS_ADDR`'s listener, and the recorder it renders.
@@ -82,7 +82,9 @@ pub struct Application {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a stopping server waits for its mail worker to finish the
-/// mail it is sending (the SMTP timeout is 20 s).
+/// mail it is sending (each SMTP command times out after 20 s). A mail not
+/// finished by then keeps its claim, which runs out within 30 s: another
+/// instance, or this one restarted, sends it then.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(25);
 
 impl Application {
@@ -121,7 +123,7 @@ impl Application {
                 None
             }
         };
-        let recovery = Recovery::new(db.clone(), mail.clone(), config.login_limits.window_secs);
+        let accounts = Accounts::new(db.clone(), mail.clone(), config.login_limits.window_secs);
         let outbox = Outbox::new(db.clone(), sealer);
         let log = SecurityLog::new(db.clone());
         // Built now rather than on the first sign-up.
@@ -144,10 +146,10 @@ impl Application {
             cookie_key: Key::from(&Sha512::digest(
                 [b"gatehouse form state\0".as_slice(), secret.as_bytes()].concat(),
             )),
-            recovery: recovery.clone(),
+            accounts: accounts.clone(),
             outbox: outbox.clone(),
-            log: log.clone(),
-            factors: SecondFactors::new(db.clone(), secret.as_bytes()),
+            security_log: log.clone(),
+            two_factor: TwoFactor::new(db.clone(), secret.as_bytes()),
             // The relying party is APP_BASE_URL (or development's
             // http://localhost:<port>).
             passkeys: Passkeys::new(db.clone(), &base_url),
@@ -171,7 +173,7 @@ impl Application {
             router,
             sessions,
             throttle,
-            recovery,
+            accounts,
             outbox,
             log,
             metrics,
@@ -198,7 +200,7 @@ impl Application {
         let cleanup = AbortOnDrop(Some(tokio::spawn(cleanup(
             self.sessions,
             self.throttle,
-            self.recovery.clone(),
+            self.accounts.clone(),
             self.outbox.clone(),
             self.log.clone(),
         ))));
@@ -225,7 +227,7 @@ impl Application {
             tokio::spawn(worker::run(
                 self.outbox,
                 transport,
-                self.recovery.mail().queued.clone(),
+                self.accounts.mail().queued.clone(),
                 self.backoff,
                 stopped,
             ))
@@ -299,7 +301,7 @@ impl Stores {
 async fn cleanup(
     sessions: Arc<dyn SessionBackend>,
     throttle: Throttle,
-    recovery: Recovery,
+    accounts: Accounts,
     outbox: Outbox,
     log: SecurityLog,
 ) {
@@ -317,7 +319,7 @@ async fn cleanup(
         if let Err(err) = throttle.remove_expired(now()).await {
             tracing::warn!(%err, "could not delete old login counters");
         }
-        if let Err(err) = recovery.remove_expired(&outbox).await {
+        if let Err(err) = accounts.remove_expired(&outbox).await {
             tracing::warn!(%err, "could not delete expired links and sent mail");
         }
         if let Err(err) = log.remove_old(now()).await {
@@ -380,6 +382,9 @@ impl FromRef<SiteOptions> for LeptosOptions {
     }
 }
 
+/// The whole HTTP stack: the app's pages and calls inside the session
+/// layer ([`app_routes`]), the health checks beside them, and the
+/// security and transport layers around everything ([`outer_layers`]).
 fn router(
     config: &Config,
     state: Arc<AppState>,
@@ -388,9 +393,26 @@ fn router(
     backend: Arc<dyn SessionBackend>,
     base_url: &str,
 ) -> Router {
+    let sessions = session_layer(config, backend.clone(), state.lifetimes, key);
+    let app = app_routes(config, state, sessions);
+    let routes = Router::new()
+        // Outside the session layer: health checkers never create a session.
+        .route("/healthz", get(|| async { "ok" }))
+        .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
+        .merge(app);
+    outer_layers(routes, config, base_url)
+}
+
+/// The session cookie: signed, `HttpOnly`, `SameSite=Lax`, `Path=/`;
+/// `Secure` and the `__Host-` name in production.
+fn session_layer(
+    config: &Config,
+    backend: Arc<dyn SessionBackend>,
+    lifetimes: app::ssr::session::Lifetimes,
+    key: Key,
+) -> SessionManagerLayer<Sessions, tower_sessions::service::SignedCookie> {
     let production = config.app_env == AppEnv::Production;
-    let lifetimes = state.lifetimes;
-    let sessions = SessionManagerLayer::new(Sessions::new(backend.clone(), lifetimes))
+    SessionManagerLayer::new(Sessions::new(backend, lifetimes))
         .with_signed(key)
         .with_name(if production {
             "__Host-gatehouse"
@@ -402,8 +424,19 @@ fn router(
         .with_path("/")
         .with_secure(production)
         // A browser-session cookie unless "remember me" says otherwise.
-        .with_expiry(Expiry::OnSessionEnd);
+        .with_expiry(Expiry::OnSessionEnd)
+}
 
+/// The pages and the server functions, with what runs around them inside
+/// the session layer: the session guard (idle timeout, who is signed in),
+/// the access table, API statuses and cache headers.
+fn app_routes(
+    config: &Config,
+    state: Arc<AppState>,
+    sessions: SessionManagerLayer<Sessions, tower_sessions::service::SignedCookie>,
+) -> Router {
+    let production = config.app_env == AppEnv::Production;
+    let lifetimes = state.lifetimes;
     let state_for_forms = state.clone();
     let leptos_options = config.leptos.clone();
     let site = SiteOptions(Arc::new(leptos_options.clone()));
@@ -423,7 +456,7 @@ fn router(
         }
     };
 
-    let app = Router::<SiteOptions>::new()
+    Router::<SiteOptions>::new()
         .route(
             "/api/{*fn_name}",
             get({
@@ -457,8 +490,14 @@ fn router(
             http::session_guard,
         ))
         .layer(sessions)
-        .with_state(site);
+        .with_state(site)
 
+}
+
+/// Around everything: body limits and deadlines, the client's address,
+/// CSRF, the security headers, compression, and the request's span and id.
+fn outer_layers(routes: Router, config: &Config, base_url: &str) -> Router {
+    let production = config.app_env == AppEnv::Production;
     let csp = http::Csp {
         live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
     };
@@ -470,11 +509,7 @@ fn router(
             "max-age=63072000; includeSubDomains",
         )
     });
-    Router::new()
-        // Outside the session layer: health checkers never create a session.
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
-        .merge(app)
+    routes
         .layer(middleware::from_fn_with_state(
             config.request_read_timeout,
             http::buffer_body,
@@ -498,6 +533,11 @@ fn router(
         .layer(http::compress_pages())
         .layer(middleware::from_fn(http::no_500))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        // Every log line of a request in its span, with the request's id.
+        .layer(telemetry::trace_layer(telemetry::Routes::new(
+            route_list().iter().map(|r| r.path().to_owned()),
+        )))
+        .layer(middleware::from_fn(telemetry::request_id))
         // Counted only when something reads the counts: without
         // METRICS_ADDR no request pays for working out its route.
         .layer(tower::util::option_layer(config.metrics_addr.map(|_| {

@@ -102,6 +102,39 @@ impl Routes {
     }
 }
 
+/// The header that carries a request's id, on the response too.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// Gives every request an id of its own: 64 random bits in hex. A client's
+/// own `x-request-id` is replaced, so no one can write what a log line
+/// says about its request.
+pub async fn request_id(mut req: Request, next: Next) -> Response {
+    let id = format!("{:016x}", rand::random::<u64>());
+    if let Ok(value) = axum::http::HeaderValue::from_str(&id) {
+        req.headers_mut().insert(REQUEST_ID, value.clone());
+        let mut res = next.run(req).await;
+        res.headers_mut().insert(REQUEST_ID, value);
+        return res;
+    }
+    next.run(req).await
+}
+
+/// Every log line a request causes carries its span: the method, the route
+/// template (never the path itself, which may hold a mailed link's token)
+/// and the request's id (see [`request_id`]). tower-http's `TraceLayer`
+/// makes the span; its own per-request lines are at debug level.
+pub fn trace_layer(
+    routes: Routes,
+) -> tower_http::trace::TraceLayer<
+    tower_http::classify::SharedClassifier<tower_http::classify::ServerErrorsAsFailures>,
+    impl tower_http::trace::MakeSpan<axum::body::Body> + Clone,
+> {
+    tower_http::trace::TraceLayer::new_for_http().make_span_with(move |req: &Request| {
+        let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or_default();
+        tracing::info_span!("request", method = %req.method(), route = %routes.label(req.uri().path()), id)
+    })
+}
+
 /// Counts every request by route template and status, and times it.
 pub async fn track(
     axum::extract::State(routes): axum::extract::State<Routes>,

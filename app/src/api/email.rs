@@ -1,6 +1,6 @@
 //! The calls behind links sent by mail: asking for and using a password
 //! reset link, confirming an address, and changing it. The flows
-//! themselves (tokens, the outbox) are in `ssr/recovery.rs`.
+//! themselves (tokens, the outbox) are in `ssr/accounts.rs`.
 
 use crate::error::ApiError;
 use leptos::prelude::*;
@@ -10,7 +10,7 @@ use super::{keep_email, store_unavailable, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
     domain::{Email, Field, Flash, LinkToken, Password},
-    ssr::{client, common_passwords, flash, recovery::Confirmed, session, store, AppState},
+    ssr::{client, common_passwords, flash, accounts::Confirmed, session, store, AppState},
 };
 
 /// Asks for a password-reset link. The answer is the same, and takes about
@@ -26,7 +26,7 @@ pub async fn request_password_reset(email: String) -> Result<String, ApiError> {
         // tell the limit from a sent mail.
         if state.throttle.per_ip(&client().ip, session::now()).await?.is_ok() {
             let user = state.users.by_email(&parsed).await?;
-            state.recovery.request_reset(&parsed, user.as_ref()).await?;
+            state.accounts.request_reset(&parsed, user.as_ref()).await?;
         }
         flash::leave(Flash::ResetLinkSent);
         leptos_axum::redirect("/reset-password");
@@ -55,18 +55,18 @@ pub async fn reset_password(
         let state = AppState::from_context()?;
         // A dead link says so before the password is looked at.
         let link = state
-            .recovery
+            .accounts
             .peek(&token, &[crate::ssr::tokens::Purpose::Reset])
             .await?
             .ok_or_else(ApiError::invalid_token)?;
         let password = Password::parse(&new_password)
             .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
         common_passwords::refuse_common(&password).map_err(|e| e.on_field(Field::NewPassword))?;
-        if state.recovery.reset_asks_for_code(&state.factors, &link).await? {
+        if state.accounts.reset_asks_for_code(&state.two_factor, &link).await? {
             super::two_factor::check_reset_code(&state, link.user_id, code.as_deref()).await?;
         }
         let hash = state.hasher.hash(&password).await?;
-        let user_id = state.recovery.reset_password(&token, &hash, &client()).await?;
+        let user_id = state.accounts.reset_password(&token, &hash, &client()).await?;
         let ended = state
             .sessions
             .remove_for_user(user_id, None)
@@ -109,7 +109,7 @@ pub async fn confirm_email(token: String) -> Result<(), ApiError> {
     let result: Result<(), ApiError> = async {
         let token = link_token(&token)?;
         let state = AppState::from_context()?;
-        let confirmed = state.recovery.confirm(&token, &client()).await?;
+        let confirmed = state.accounts.confirm(&token, &client()).await?;
         let session = session::current().await?;
         let signed_in = session::request_auth(&session).await?;
         let (user_id, flash_message) = match &confirmed {
@@ -146,7 +146,7 @@ pub async fn confirm_email(token: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "resend_confirmation")]
 pub async fn resend_confirmation() -> Result<(), ApiError> {
     let caller = Caller::get().await?;
-    let sent = caller.state.recovery.resend_confirmation(&caller.user).await?;
+    let sent = caller.state.accounts.resend_confirmation(&caller.user).await?;
     flash::leave(if sent {
         Flash::ConfirmationSent
     } else {
@@ -179,7 +179,7 @@ pub async fn change_email(new_email: String, password: String) -> Result<(), Api
     }
     caller
         .state
-        .recovery
+        .accounts
         .request_email_change(&caller.user, &parsed, &client())
         .await?;
     flash::leave(Flash::EmailChangeRequested);

@@ -43,7 +43,7 @@ async fn keep<T: Serialize>(session: &Session, key: &str, value: &T, expires_at:
     if session::signed_in(session).await?.is_none() && session::pending(session).await?.is_none() {
         session.set_expiry(Some(session::short_expiry(expires_at)));
     }
-    session.insert(key, value).await.map_err(|_| ApiError::unavailable())
+    session.insert(key, value).await.map_err(crate::ssr::internal::session_store)
 }
 
 /// Creation options for a new passkey of the signed-in account.
@@ -72,7 +72,7 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
     let passkeys = &caller.state.passkeys;
     passkeys.register_finish(registration, &credential, name.as_str(), &client()).await?;
     let notice = Notice::PasskeyAdded { name: name.as_str().to_owned() };
-    caller.state.recovery.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user.email, &notice).await?;
     // The island loads /security next, which shows it.
     flash::leave_for_next_page(Flash::PasskeyAdded);
     Ok(())
@@ -107,7 +107,7 @@ pub async fn passkey_delete(id: String) -> Result<(), ApiError> {
         return Err(ApiError::no_such_passkey());
     };
     let notice = Notice::PasskeyRemoved { name };
-    caller.state.recovery.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user.email, &notice).await?;
     flash::leave(Flash::PasskeyRemoved);
     leptos_axum::redirect("/security#passkeys");
     Ok(())

@@ -27,7 +27,7 @@ pub async fn reauthenticate(
 ) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    if caller.state.factors.enabled(caller.user.id).await? {
+    if caller.state.two_factor.enabled(caller.user.id).await? {
         let code = code.as_deref().filter(|c| !c.trim().is_empty());
         check_code(&caller.state, &caller.user, code).await?;
     }

@@ -32,7 +32,7 @@ pub async fn security_events() -> Result<Vec<SecurityEvent>, ApiError> {
     use crate::domain::{describe_user_agent, time_ago, EventKind};
     let caller = Caller::get().await?;
     let now = crate::ssr::session::now();
-    let events = caller.state.log.for_user(caller.user.id, RECENT).await?;
+    let events = caller.state.security_log.for_user(caller.user.id, RECENT).await?;
     Ok(events
         .into_iter()
         .map(|e| SecurityEvent {

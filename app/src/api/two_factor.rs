@@ -1,7 +1,7 @@
 //! Two-step verification: setting an authenticator app up, recovery
 //! codes, turning it off, and the second step of a login. The rules
 //! (secrets sealed, codes once, recovery codes hashed) are in
-//! `ssr/second_factor.rs`.
+//! `ssr/two_factor.rs`.
 
 use crate::error::ApiError;
 use leptos::prelude::*;
@@ -11,8 +11,8 @@ use serde::{Deserialize, Serialize};
 use super::{checked, login_outcome, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{EventKind, Field, Flash, NextPath, SecondFactorCode},
-    ssr::{client, flash, second_factor::Passed, session, throttle::Keys, AppState},
+    domain::{EventKind, Field, Flash, NextPath, TwoFactorCode},
+    ssr::{client, flash, two_factor::Passed, session, throttle::Keys, AppState},
 };
 
 /// What `totp_begin` answers: the secret to put in an app, as text and as
@@ -50,7 +50,7 @@ async fn codes_made(codes: Vec<String>, flash: Flash) -> Result<NewRecoveryCodes
 #[server(prefix = "/api", endpoint = "totp_begin")]
 pub async fn totp_begin() -> Result<TotpSecret, ApiError> {
     let caller = Caller::get().await?;
-    let enrolment = caller.state.factors.begin(caller.user.id, &caller.user.email).await?;
+    let enrolment = caller.state.two_factor.begin(caller.user.id, &caller.user.email).await?;
     leptos_axum::redirect("/security#two-step");
     Ok(TotpSecret {
         secret: enrolment.secret,
@@ -64,10 +64,10 @@ pub async fn totp_begin() -> Result<TotpSecret, ApiError> {
 pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCodes, ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    let Ok(SecondFactorCode::Totp(code)) = SecondFactorCode::parse(&code) else {
+    let Ok(TwoFactorCode::Totp(code)) = TwoFactorCode::parse(&code) else {
         return Err(ApiError::wrong_new_code());
     };
-    let factors = &caller.state.factors;
+    let factors = &caller.state.two_factor;
     let codes = factors
         .enable(caller.user.id, &code, &client())
         .await?
@@ -80,9 +80,9 @@ pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCo
 pub async fn totp_disable(password: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    if caller.state.factors.disable(caller.user.id, &client()).await? {
+    if caller.state.two_factor.disable(caller.user.id, &client()).await? {
         let notice = crate::ssr::mail::templates::Notice::TotpDisabled;
-        caller.state.recovery.notify(&caller.user.email, &notice).await?;
+        caller.state.accounts.notify(&caller.user.email, &notice).await?;
     }
     flash::leave(Flash::TotpDisabled);
     leptos_axum::redirect("/security#two-step");
@@ -94,7 +94,7 @@ pub async fn totp_disable(password: String) -> Result<(), ApiError> {
 pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiError> {
     let caller = Caller::get().await?;
     caller.confirm_password(&password, Field::Password).await?;
-    let factors = &caller.state.factors;
+    let factors = &caller.state.two_factor;
     if !factors.enabled(caller.user.id).await? {
         return Err(ApiError::invalid(
             None,
@@ -103,7 +103,7 @@ pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiErr
     }
     let codes = factors.new_codes(caller.user.id, &client()).await?;
     let notice = crate::ssr::mail::templates::Notice::RecoveryCodesCreated;
-    caller.state.recovery.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user.email, &notice).await?;
     codes_made(codes, Flash::RecoveryCodesCreated).await
 }
 
@@ -125,8 +125,8 @@ pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
     let client = client();
     let keys = Keys::new(&user.email, &client.ip);
     let check = async {
-        match SecondFactorCode::parse(&code) {
-            Ok(code) => state.factors.verify(user.id, &code, &client).await,
+        match TwoFactorCode::parse(&code) {
+            Ok(code) => state.two_factor.verify(user.id, &code, &client).await,
             Err(_) => Ok(None),
         }
     };
@@ -137,7 +137,7 @@ pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
     super::notice_if_new_device(&state, user.id, &user.email, &client, false).await?;
     // A new id: the pending login's cookie never becomes a signed-in one.
     session::log_in(&session, user.id, &user.email, pending.remember, &state.lifetimes, client.clone()).await?;
-    state.log.record(Some(user.id), EventKind::Login, &client).await?;
+    state.security_log.record(Some(user.id), EventKind::Login, &client).await?;
     login_outcome("ok");
     if passed == Passed::RecoveryCode {
         tracing::info!(user_id = user.id, "a recovery code was used to log in");
@@ -165,8 +165,8 @@ pub(crate) async fn check_code(state: &AppState, user: &crate::ssr::users::UserR
     let client = client();
     let keys = Keys::new(&user.email, &client.ip);
     let check = async {
-        match code.map(SecondFactorCode::parse) {
-            Some(Ok(code)) => state.factors.verify(user.id, &code, &client).await,
+        match code.map(TwoFactorCode::parse) {
+            Some(Ok(code)) => state.two_factor.verify(user.id, &code, &client).await,
             _ => Ok(None),
         }
     };

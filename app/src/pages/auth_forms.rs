@@ -1,7 +1,7 @@
 //! Sign-up and log-in forms: plain HTML forms posting to their server
 //! functions, checked first in the browser by their submit button's island.
 
-use super::{FormError, Request, SubmitButton, TextField};
+use super::{FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{Login, Reauthenticate, Signup, VerifySecondFactor},
     domain::{Field, FormRules, NextPath},
@@ -15,7 +15,7 @@ use server_fn::ServerFn;
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let error = Request::get().error_for(Signup::PATH);
+    let error = PageContext::get().error_for(Signup::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     view! {
         <Title text="Sign up · Gatehouse"/>
@@ -37,7 +37,7 @@ pub fn SignupPage() -> impl IntoView {
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let error = Request::get().error_for(Login::PATH);
+    let error = PageContext::get().error_for(Login::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     let next = use_query_map().read_untracked().get("next").unwrap_or_default();
     view! {
@@ -71,7 +71,7 @@ pub fn LoginPage() -> impl IntoView {
 /// the password has the login waiting (in its session), for five minutes.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
-    let error = Request::get().error_for(VerifySecondFactor::PATH);
+    let error = PageContext::get().error_for(VerifySecondFactor::PATH);
     let body = Suspend::new(async move {
         let waiting = match session::current().await {
             Ok(session) => session::pending(&session).await.ok().flatten().is_some(),
@@ -115,7 +115,7 @@ pub fn VerifyPage() -> impl IntoView {
 /// passkey instead. Then back to `next`.
 #[component]
 pub fn ReauthPage() -> impl IntoView {
-    let request = Request::get();
+    let request = PageContext::get();
     let error = request.error_for(Reauthenticate::PATH);
     let next = use_query_map().read_untracked().get("next");
     let next = NextPath::or_profile(next.as_deref()).as_str().to_owned();
@@ -125,7 +125,7 @@ pub fn ReauthPage() -> impl IntoView {
             return ().into_any();
         };
         let two_step = match AppState::from_context() {
-            Ok(state) => state.factors.enabled(viewer.user_id).await.unwrap_or(true),
+            Ok(state) => state.two_factor.enabled(viewer.user_id).await.unwrap_or(true),
             Err(_) => true,
         };
         view! {

@@ -1,9 +1,9 @@
-use super::Request;
+use super::PageContext;
 use leptos::prelude::*;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let body = match Request::get().viewer {
+    let body = match PageContext::get().viewer {
         Some(user) => view! {
             <p>"You are signed in as " <strong data-testid="home-email">{user.email}</strong> "."</p>
             <p><a href="/profile">"Go to your profile"</a></p>

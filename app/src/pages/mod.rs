@@ -50,7 +50,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    provide_context(Request::read());
+    provide_context(PageContext::read());
     // Every route renders completely on the server before it is sent.
     view! {
         <Title text="Gatehouse"/>
@@ -83,14 +83,14 @@ pub fn App() -> impl IntoView {
 /// left for it. Read once per render: the flash and the form state are
 /// taken (and their cookies cleared) here.
 #[derive(Clone, Default)]
-pub struct Request {
+pub struct PageContext {
     pub viewer: Option<SignedIn>,
     pub path: String,
     pub flash: Option<Flash>,
     pub form: Option<flash::FormState>,
 }
 
-impl Request {
+impl PageContext {
     fn read() -> Self {
         use axum::http::request::Parts;
         let Some((viewer, path)) = with_context::<Parts, _>(|parts| {
@@ -137,7 +137,7 @@ fn nav_link(here: &str, href: &'static str, text: &'static str, class: Option<&'
 /// and the logout button.
 #[component]
 fn Header() -> impl IntoView {
-    let request = Request::get();
+    let request = PageContext::get();
     let here = request.path.as_str();
     let links = match request.viewer {
         Some(user) => view! {
@@ -177,7 +177,7 @@ fn LogoutButton() -> impl IntoView {
 /// out"), shown once: its cookie is cleared as it is read.
 #[component]
 fn FlashMessage() -> impl IntoView {
-    let flash = Request::get().flash;
+    let flash = PageContext::get().flash;
     view! {
         <div class="flash" role="status" aria-live="polite">
             {flash.map(|f| view! { <p data-testid="flash">{f.message()}</p> })}

@@ -1,4 +1,4 @@
-use super::{FormError, Request, SubmitButton, TextField};
+use super::{FormError, PageContext, SubmitButton, TextField};
 use crate::ssr::AppState;
 use crate::{
     api::{ChangeEmail, ChangePassword, DeleteAccount, ResendConfirmation},
@@ -14,7 +14,7 @@ use server_fn::ServerFn;
 /// it to the login page first.
 #[component]
 pub fn ProfilePage() -> impl IntoView {
-    let request = Request::get();
+    let request = PageContext::get();
     let Some(user) = request.viewer.clone() else {
         return view! {
             <Title text="Your profile · Gatehouse"/>

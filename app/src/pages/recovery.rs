@@ -3,7 +3,7 @@
 //! `/confirm-email/{token}`, and the development mailbox. Opening a link
 //! changes nothing: each page shows a form whose button posts.
 
-use super::{FormError, Request, SubmitButton, TextField};
+use super::{FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{ConfirmEmail, RequestPasswordReset, ResetPassword},
     domain::{Field, FormRules, LinkToken},
@@ -22,7 +22,7 @@ use server_fn::ServerFn;
 /// `/reset-password`: asks for the address to send a link to.
 #[component]
 pub fn ResetRequestPage() -> impl IntoView {
-    let error = Request::get().error_for(RequestPasswordReset::PATH);
+    let error = PageContext::get().error_for(RequestPasswordReset::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     view! {
         <Title text="Reset your password · Gatehouse"/>
@@ -61,7 +61,7 @@ fn token_param() -> Option<LinkToken> {
 /// `purposes`. Reading it uses nothing up.
 async fn live_link(token: &Option<LinkToken>, purposes: &[Purpose]) -> Option<Link> {
     let state = AppState::from_context().ok()?;
-    state.recovery.peek(token.as_ref()?, purposes).await.ok().flatten()
+    state.accounts.peek(token.as_ref()?, purposes).await.ok().flatten()
 }
 
 /// `/reset-password/{token}`: the new password. Served with
@@ -69,14 +69,14 @@ async fn live_link(token: &Option<LinkToken>, purposes: &[Purpose]) -> Option<Li
 /// in a Referer.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let error = Request::get().error_for(ResetPassword::PATH);
+    let error = PageContext::get().error_for(ResetPassword::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
         let link = live_link(&token, &[Purpose::Reset]).await;
         // An account with two-step verification gives a code as well: the
         // mailbox alone must not be enough to take it over.
         let needs_code = match (&link, AppState::from_context()) {
-            (Some(link), Ok(state)) => state.recovery.reset_asks_for_code(&state.factors, link).await.unwrap_or(true),
+            (Some(link), Ok(state)) => state.accounts.reset_asks_for_code(&state.two_factor, link).await.unwrap_or(true),
             _ => false,
         };
         match token.filter(|_| link.is_some()) {
@@ -112,7 +112,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// scanner that opens the link uses nothing up.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
-    let error = Request::get().error_for(ConfirmEmail::PATH);
+    let error = PageContext::get().error_for(ConfirmEmail::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
         let link = live_link(&token, &[Purpose::Confirm, Purpose::ChangeEmail]).await;
@@ -171,7 +171,7 @@ fn linked_lines(text: &str) -> impl IntoView {
 /// sent, newest first. Not there in production.
 #[component]
 pub fn MailboxPage() -> impl IntoView {
-    let enabled = AppState::from_context().is_ok_and(|s| s.recovery.mail().dev_mailbox);
+    let enabled = AppState::from_context().is_ok_and(|s| s.accounts.mail().dev_mailbox);
     if !enabled {
         return view! { <super::NotFound/> }.into_any();
     }

@@ -9,7 +9,7 @@
 //! The router walks the old and new pages in step, and a list that grows
 //! at the top (the security log after every post here) comes out stale.
 
-use super::{FormError, Request, SubmitButton, TextField};
+use super::{FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{
         list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
@@ -17,7 +17,7 @@ use crate::{
     },
     domain::{Field, FormRules},
     islands::AddPasskey,
-    ssr::{second_factor, AppState},
+    ssr::{two_factor, AppState},
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -44,18 +44,18 @@ async fn fresh_codes() -> Option<Vec<String>> {
 
 #[component]
 fn TwoStep() -> impl IntoView {
-    let request = Request::get();
+    let request = PageContext::get();
     let viewer = request.viewer.clone();
     let body = Suspend::new(async move {
         let (Some(viewer), Ok(state)) = (viewer, AppState::from_context()) else {
             return view! { <p>"Please log in to continue."</p> }.into_any();
         };
-        let status = match state.factors.status(viewer.user_id, &viewer.email).await {
+        let status = match state.two_factor.status(viewer.user_id, &viewer.email).await {
             Ok(status) => status,
             Err(err) => return view! { <p role="alert">{err.message}</p> }.into_any(),
         };
         let codes = fresh_codes().await;
-        let request = Request::get();
+        let request = PageContext::get();
         let codes_view = codes.map(|codes| view! { <CodesShownOnce codes/> });
         if status.enabled {
             let left = status.recovery_codes_left;
@@ -63,7 +63,7 @@ fn TwoStep() -> impl IntoView {
                 {codes_view}
                 <p data-testid="two-step-status"><strong>"On."</strong>
                     " Logging in asks for a code from your authenticator app after your password."</p>
-                <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", second_factor::RECOVERY_CODES)}</p>
+                <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", two_factor::RECOVERY_CODES)}</p>
                 <PasswordForm action=RecoveryCodes::PATH id="codes-password" title="New recovery codes"
                     hint="Makes ten new codes; the ones you have stop working."
                     label="Make new recovery codes" busy="Making them…" class="secondary"/>
@@ -75,7 +75,7 @@ fn TwoStep() -> impl IntoView {
         match status.pending {
             Some(enrolment) => {
                 let error = request.error_for(TotpEnable::PATH);
-                let qr = second_factor::qr_svg(&enrolment.uri).unwrap_or_default();
+                let qr = two_factor::qr_svg(&enrolment.uri).unwrap_or_default();
                 view! {
                     {codes_view}
                     <ol class="steps">
@@ -132,7 +132,7 @@ fn PasswordForm(
     busy: &'static str,
     class: &'static str,
 ) -> impl IntoView {
-    let error = Request::get().error_for(action);
+    let error = PageContext::get().error_for(action);
     view! {
         <form method="post" data-reload="" action=action class="auth-form" novalidate>
             <h3>{title}</h3>
@@ -162,7 +162,7 @@ fn CodesShownOnce(codes: Vec<String>) -> impl IntoView {
 
 #[component]
 fn Passkeys() -> impl IntoView {
-    let error = Request::get().error_for(PasskeyDelete::PATH);
+    let error = PageContext::get().error_for(PasskeyDelete::PATH);
     let list = Suspend::new(async move {
         match list_passkeys().await {
             // The same shape whether there are passkeys or none: only the

@@ -3,7 +3,7 @@
 //! own action, and each session's button posts its handle to
 //! `revoke_session` (`formaction`), with JavaScript on or off.
 
-use super::{FormError, Request, SubmitButton};
+use super::{FormError, PageContext, SubmitButton};
 use crate::{
     api::{list_sessions, LogoutOthers, RevokeSession, SessionInfo},
 };
@@ -21,7 +21,7 @@ fn readable_time(rfc3339: &str) -> String {
 
 #[component]
 pub fn SessionsPage() -> impl IntoView {
-    let request = Request::get();
+    let request = PageContext::get();
     let error = request
         .error_for(RevokeSession::PATH)
         .or_else(|| request.error_for(LogoutOthers::PATH));

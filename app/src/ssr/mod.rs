@@ -1,16 +1,17 @@
 //! Server-only parts of the app: the state server functions run against.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM.
 
-pub mod audit;
+pub mod security_log;
 pub mod common_passwords;
 pub mod db;
 pub mod flash;
+pub mod internal;
 pub mod mail;
 pub mod passkeys;
 pub mod passwords;
-pub mod recovery;
+pub mod accounts;
 pub mod redis_store;
-pub mod second_factor;
+pub mod two_factor;
 pub mod session;
 pub mod sqlite_reader;
 pub mod store;
@@ -41,13 +42,13 @@ pub struct AppState {
     /// Signs the cookie that carries a failed form's state (`flash.rs`).
     pub cookie_key: tower_sessions::cookie::Key,
     /// Links by mail: confirmation, password reset, change of email.
-    pub recovery: recovery::Recovery,
+    pub accounts: accounts::Accounts,
     /// The outbox, for the development mailbox.
     pub outbox: mail::outbox::Outbox,
     /// The security log.
-    pub log: audit::SecurityLog,
+    pub security_log: security_log::SecurityLog,
     /// Two-step verification: authenticator apps and recovery codes.
-    pub factors: second_factor::SecondFactors,
+    pub two_factor: two_factor::TwoFactor,
     pub passkeys: passkeys::Passkeys,
 }
 

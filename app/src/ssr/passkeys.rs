@@ -12,7 +12,8 @@
 //!   signature counter that did not go up; the new counter is stored.
 
 use super::{
-    audit::record_in,
+    internal::Internal,
+    security_log::record_in,
     db::{on_pool, on_tx, Db},
     session::{now, Client},
     users::db_error,
@@ -72,10 +73,7 @@ fn unavailable_here() -> ApiError {
 }
 
 fn stored(passkey: &Passkey) -> Result<String, ApiError> {
-    serde_json::to_string(passkey).map_err(|err| {
-        tracing::error!(%err, "passkey encoding");
-        ApiError::unavailable()
-    })
+    serde_json::to_string(passkey).map_err(|err| Internal::new("encoding a passkey", err).into())
 }
 
 impl Passkeys {
@@ -127,11 +125,9 @@ impl Passkeys {
             .collect::<Vec<_>>();
         let (options, state) = webauthn
             .start_passkey_registration(handle, email, email, Some(exclude))
-            .map_err(|err| {
-                tracing::error!(%err, "passkey registration start");
-                ApiError::unavailable()
-            })?;
-        let mut options = serde_json::to_value(options).map_err(|_| ApiError::unavailable())?;
+            .map_err(|err| ApiError::from(Internal::new("starting a passkey registration", err)))?;
+        let mut options = serde_json::to_value(options)
+            .map_err(|err| ApiError::from(Internal::new("encoding passkey options", err)))?;
         // webauthn-rs asks for a discouraged resident key; a passkey that
         // signs in without a username must be one. (Its verification does
         // not depend on this.)
@@ -239,11 +235,12 @@ impl Passkeys {
     /// Request options for any passkey of this site (no `allowCredentials`:
     /// the authenticator offers what it holds), and the state to keep.
     pub fn login_begin(&self) -> Result<(serde_json::Value, Authentication), ApiError> {
-        let (options, state) = self.webauthn()?.start_discoverable_authentication().map_err(|err| {
-            tracing::error!(%err, "passkey login start");
-            ApiError::unavailable()
-        })?;
-        let mut options = serde_json::to_value(options).map_err(|_| ApiError::unavailable())?;
+        let (options, state) = self
+            .webauthn()?
+            .start_discoverable_authentication()
+            .map_err(|err| ApiError::from(Internal::new("starting a passkey login", err)))?;
+        let mut options = serde_json::to_value(options)
+            .map_err(|err| ApiError::from(Internal::new("encoding passkey options", err)))?;
         if let Some(map) = options.as_object_mut() {
             // The page decides between autofill and a button.
             map.remove("mediation");

@@ -1,6 +1,7 @@
 //! argon2id hashing, off the async runtime, bounded and at a low CPU
 //! priority, so a burst of logins cannot starve every other request.
 
+use super::internal::Internal;
 use crate::{domain::Password, error::ApiError};
 use argon2::{
     password_hash::{phc::PasswordHash, PasswordHasher, PasswordVerifier},
@@ -189,7 +190,7 @@ impl Hasher {
             .permits
             .acquire()
             .await
-            .map_err(|_| ApiError::unavailable())?;
+            .map_err(|err| ApiError::from(Internal::new("password hashing", err)))?;
         let (done, result) = tokio::sync::oneshot::channel();
         let load = self.load.clone();
         self.threads.spawn(move || {
@@ -199,7 +200,7 @@ impl Hasher {
             // The caller may have gone away meanwhile; nothing to tell then.
             let _ = done.send(value);
         });
-        result.await.map_err(|_| ApiError::unavailable())
+        result.await.map_err(|err| Internal::new("password hashing", err).into())
     }
 }
 

@@ -99,10 +99,6 @@ impl Sessions {
         Self { backend, lifetimes }
     }
 
-    pub fn backend(&self) -> &Arc<dyn SessionBackend> {
-        &self.backend
-    }
-
     fn to_stored(&self, record: &Record) -> session_store::Result<StoredSession> {
         let auth = record
             .data

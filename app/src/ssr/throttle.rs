@@ -48,10 +48,7 @@ pub const PER_IP_FACTOR: i64 = 10;
 /// The window of `RATE_LIMIT_PER_IP`.
 const RATE_WINDOW_SECS: i64 = 60;
 
-fn db_error(err: sqlx::Error) -> ApiError {
-    tracing::error!(%err, "database error (counters)");
-    ApiError::unavailable()
-}
+use super::internal::database as db_error;
 
 /// A key as stored: a SHA-256 of what it counts, so no address or email
 /// is kept in the table.

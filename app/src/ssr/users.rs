@@ -17,10 +17,7 @@ pub struct UserRow {
     pub email_confirmed_at: Option<i64>,
 }
 
-pub(crate) fn db_error(err: sqlx::Error) -> ApiError {
-    tracing::error!(%err, "database error");
-    ApiError::unavailable()
-}
+pub(crate) use super::internal::database as db_error;
 
 impl Users {
     pub fn new(db: Db) -> Self {
@@ -28,7 +25,7 @@ impl Users {
     }
 
     /// Inserts a user; `Ok(None)` when the email is already taken. (Sign-up
-    /// goes through `recovery.rs`, which also queues the confirmation
+    /// goes through `accounts.rs`, which also queues the confirmation
     /// mail; this is for operators and tests.)
     pub async fn create(
         &self,

@@ -41,9 +41,7 @@ pub struct Claimed {
 
 /// A row as the development mailbox shows it.
 pub struct Stored {
-    pub id: i64,
     pub created_at: i64,
-    pub sent: bool,
     pub message: Option<Message>,
     pub recipient: String,
     pub subject: String,
@@ -182,9 +180,9 @@ impl Outbox {
 
     /// The newest `limit` mails, opened, for the development mailbox.
     pub async fn newest(&self, limit: i64) -> Result<Vec<Stored>, sqlx::Error> {
-        let rows: Vec<(i64, String, String, Option<Vec<u8>>, i64, Option<i64>)> = on_pool!(&self.db, pool => {
+        let rows: Vec<(String, String, Option<Vec<u8>>, i64)> = on_pool!(&self.db, pool => {
             sqlx::query_as(
-                "SELECT id, recipient, subject, sealed, created_at, sent_at FROM outbox \
+                "SELECT recipient, subject, sealed, created_at FROM outbox \
                  ORDER BY id DESC LIMIT $1",
             )
             .bind(limit)
@@ -193,10 +191,8 @@ impl Outbox {
         })?;
         Ok(rows
             .into_iter()
-            .map(|(id, recipient, subject, sealed, created_at, sent_at)| Stored {
-                id,
+            .map(|(recipient, subject, sealed, created_at)| Stored {
                 created_at,
-                sent: sent_at.is_some(),
                 message: self.open(&recipient, &subject, sealed.as_deref()),
                 recipient,
                 subject,

@@ -2,9 +2,7 @@
 //! against the real server (fresh storage per test, on the backend
 //! `GATEHOUSE_TEST_BACKEND` names).
 
-mod common;
-
-use common::{
+use crate::helpers::{
     session_cookie, set_cookie_header, start_binary, unique_email, Backend, TestApp, PASSWORD,
 };
 use reqwest::{header, StatusCode};
@@ -12,7 +10,7 @@ use serde_json::Value;
 use server::config::{AppEnv, SessionSecret};
 use std::time::{Duration, Instant};
 
-async fn session_rows(app: &TestApp) -> Vec<common::Stored> {
+async fn session_rows(app: &TestApp) -> Vec<crate::helpers::Stored> {
     let mut rows = app.stored_sessions().await;
     rows.sort_by(|a, b| a.id_hash.cmp(&b.id_hash));
     rows
@@ -713,7 +711,7 @@ async fn readyz_answers_when_the_database_and_store_do() {
 #[tokio::test]
 async fn readyz_is_503_when_the_session_table_is_gone() {
     // On the SQL store, whichever database: the session table vanishing is
-    // a store that stopped answering (tests/faults.rs stops real Postgres
+    // a store that stopped answering (`faults` stops real Postgres
     // and Redis servers).
     let backend = match Backend::from_env() {
         Backend::PostgresRedis => Backend::Postgres,
@@ -762,7 +760,7 @@ async fn timeouts_and_login_limits_come_from_the_environment() {
         dir.path(),
     );
     let client = reqwest::Client::new();
-    let post = |path: &'static str, form: Vec<(&'static str, String)>| common::post_form(&client, &base, path, form);
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| crate::helpers::post_form(&client, &base, path, form);
     let email = unique_email();
     let res = post(
         "/api/signup",

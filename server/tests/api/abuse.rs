@@ -5,12 +5,10 @@
 //! sensitive calls from a session that has not proved who it is lately,
 //! and the takeover sequences a password reset must end.
 
-mod common;
-
-use common::{session_cookie, smtp::SmtpServer, unique_email, TestApp, PASSWORD};
+use crate::helpers::{session_cookie, smtp::SmtpServer, unique_email, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-use common::totp::early_in_a_step;
+use crate::helpers::totp::early_in_a_step;
 use std::time::Duration;
 
 const NEW_PASSWORD: &str = "a brand new passphrase";
@@ -22,7 +20,7 @@ async fn json(res: reqwest::Response) -> Value {
 
 /// What an authenticator app shows for `secret` (base32) now.
 fn app_code(secret: &str) -> String {
-    common::totp::app_code(secret, 0)
+    crate::helpers::totp::app_code(secret, 0)
 }
 
 /// Turns two-step verification on for a signed-in account; answers the

@@ -3,9 +3,7 @@
 //! while such connections are open everyone else is served. The timeout
 //! is 15 s in production; here 2 s.
 
-mod common;
-
-use common::TestApp;
+use crate::helpers::TestApp;
 use reqwest::StatusCode;
 use std::time::{Duration, Instant};
 use tokio::{
@@ -119,7 +117,7 @@ async fn slow_connections_are_closed_and_hold_nothing_meanwhile() {
         .expect("/healthz answered while slow connections were open");
     assert_eq!(res.status(), StatusCode::OK);
     let (email, _) = app.signed_up().await;
-    assert_eq!(app.log_in(&email, common::PASSWORD, None).await.status(), StatusCode::OK);
+    assert_eq!(app.log_in(&email, crate::helpers::PASSWORD, None).await.status(), StatusCode::OK);
 
     let silent = silent.await.unwrap();
     let half_headers = half_headers.await.unwrap();

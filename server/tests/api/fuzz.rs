@@ -2,9 +2,7 @@
 //! content types, cookies, origins) against the real server. Whatever
 //! arrives, the answer is never a 5xx.
 
-mod common;
-
-use common::TestApp;
+use crate::helpers::TestApp;
 use proptest::prelude::*;
 use proptest::test_runner::{Config as ProptestConfig, TestRunner};
 use reqwest::{header, Method};

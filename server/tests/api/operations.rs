@@ -2,9 +2,7 @@
 //! security log, graceful shutdown on SIGTERM, start-up errors that keep
 //! passwords to themselves.
 
-mod common;
-
-use common::{session_cookie, start_binary, start_binary_logged, unique_email, TestApp, PASSWORD};
+use crate::helpers::{session_cookie, start_binary, start_binary_logged, unique_email, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
@@ -147,7 +145,7 @@ async fn the_throttle_counts_each_forwarded_client_apart() {
 /// `server audit EMAIL`: the account's log for an operator, newest first.
 #[tokio::test]
 async fn operators_read_the_security_log_with_server_audit() {
-    let app = TestApp::spawn_on(common::Backend::Sqlite, |_| {}).await;
+    let app = TestApp::spawn_on(crate::helpers::Backend::Sqlite, |_| {}).await;
     let (email, _) = app.signed_up().await;
     assert_eq!(app.log_in(&email, "wrong password", None).await.status(), StatusCode::UNAUTHORIZED);
     let audit = |who: &str| {
@@ -227,6 +225,37 @@ async fn json_logs_are_one_object_per_line() {
     }
 }
 
+/// Every line a request logs carries its span: the method, the route
+/// template (never the path: here a reset link's token) and the id the
+/// response carries as `x-request-id`; a client's own id is replaced.
+#[tokio::test]
+async fn log_lines_carry_the_request_span_and_id_but_never_the_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let env = [("LOG_FORMAT", "json"), ("RUST_LOG", "info,tower_http=debug")];
+    let (mut server, base, log) = start_binary_logged(&env, dir.path());
+    let token = "Tq1c9bW2xV0pLmN4rS7uY8eZ3aK6dF5gH2jQ0wE9tR1";
+    let res = reqwest::Client::new()
+        .get(format!("{base}/reset-password/{token}"))
+        .header("x-request-id", "made-up-by-the-client")
+        .send()
+        .await
+        .unwrap();
+    let id = res.headers()["x-request-id"].to_str().unwrap().to_owned();
+    assert!(id.len() == 16 && id.chars().all(|c| c.is_ascii_hexdigit()), "{id}");
+    server.terminate();
+    server.wait_for_exit(std::time::Duration::from_secs(15));
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    let log = log.lock().unwrap().clone();
+    let line = log
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("no line with the request's id:\n{log}"));
+    let value: Value = serde_json::from_str(line).unwrap();
+    assert_eq!(value["span"]["route"], "/reset-password/{token}", "{line}");
+    assert_eq!(value["span"]["method"], "GET", "{line}");
+    assert!(!log.contains(token) && !log.contains("made-up"), "{log}");
+}
+
 /// Runs the server binary with `env` until it exits (it must within a
 /// minute): its exit status and everything it wrote to stderr.
 fn run_to_exit(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::ExitStatus, String) {
@@ -246,7 +275,7 @@ fn run_to_exit(env: &[(&str, &str)], dir: &std::path::Path) -> (std::process::Ex
     for (name, value) in env {
         cmd.env(name, value);
     }
-    let mut child = common::ServerProcess::from(cmd.spawn().unwrap());
+    let mut child = crate::helpers::ServerProcess::from(cmd.spawn().unwrap());
     let mut stderr = child.stderr().unwrap();
     let reader = std::thread::spawn(move || {
         let mut text = String::new();

@@ -2,9 +2,7 @@
 //! changing the password and deleting the account, each taking effect on
 //! the very next request. Runs on every backend (`GATEHOUSE_TEST_BACKEND`).
 
-mod common;
-
-use common::{session_cookie, unique_email, TestApp, PASSWORD};
+use crate::helpers::{session_cookie, unique_email, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 

@@ -13,14 +13,15 @@
 //! Every change writes its security-log event in the same transaction.
 
 use super::{
-    audit::record_in,
+    internal::Internal,
+    security_log::record_in,
     db::{on_pool, on_tx, Db, Tx},
     mail::seal::{derive_key, Sealer},
     session::{now, Client},
     users::db_error,
 };
 use crate::{
-    domain::{EventKind, SecondFactorCode},
+    domain::{EventKind, TwoFactorCode},
     error::ApiError,
 };
 use hmac::{Hmac, Mac};
@@ -57,7 +58,7 @@ const ISSUER: &str = "Gatehouse";
 pub const RECOVERY_CODES: usize = 10;
 
 #[derive(Clone)]
-pub struct SecondFactors {
+pub struct TwoFactor {
     db: Db,
     sealer: std::sync::Arc<Sealer>,
     /// HMAC-SHA256 keyed once at start-up; each hash works on a clone.
@@ -81,10 +82,7 @@ fn totp(secret: Vec<u8>, account: &str) -> Result<Totp, ApiError> {
         // The label's separator is a colon; an address can hold one.
         .with_account_name(account.replace(':', "_"))
         .build()
-        .map_err(|err| {
-            tracing::error!(?err, "TOTP set-up");
-            ApiError::unavailable()
-        })
+        .map_err(|err| Internal::new("setting up TOTP", format!("{err:?}")).into())
 }
 
 /// The step a 6-digit code belongs to, if it is right within one step
@@ -118,10 +116,10 @@ pub fn qr_svg(uri: &str) -> Option<String> {
 fn new_recovery_codes() -> Vec<String> {
     use rand::Rng as _;
     let mut rng = rand::rng();
-    let alphabet = SecondFactorCode::RECOVERY_ALPHABET;
+    let alphabet = TwoFactorCode::RECOVERY_ALPHABET;
     (0..RECOVERY_CODES)
         .map(|_| {
-            let chars: String = (0..SecondFactorCode::RECOVERY_LEN)
+            let chars: String = (0..TwoFactorCode::RECOVERY_LEN)
                 .map(|_| alphabet[rng.random_range(0..alphabet.len())] as char)
                 .collect();
             format!("{}-{}", &chars[..5], &chars[5..])
@@ -159,7 +157,7 @@ pub async fn remove_all_factors(tx: &mut Tx, user_id: i64) -> Result<(), ApiErro
     Ok(())
 }
 
-impl SecondFactors {
+impl TwoFactor {
     pub fn new(db: Db, secret: &[u8]) -> Self {
         let key = derive_key(secret, b"recovery codes v1");
         Self {
@@ -189,10 +187,9 @@ impl SecondFactors {
 
     fn enrolment(secret: &[u8], email: &str) -> Result<Enrolment, ApiError> {
         let totp = totp(secret.to_vec(), email)?;
-        let uri = totp.to_url().map_err(|err| {
-            tracing::error!(?err, "otpauth URI");
-            ApiError::unavailable()
-        })?;
+        let uri = totp
+            .to_url()
+            .map_err(|err| ApiError::from(Internal::new("making the otpauth URI", format!("{err:?}"))))?;
         Ok(Enrolment {
             secret: totp.secret().to_base32(),
             uri,
@@ -368,11 +365,11 @@ impl SecondFactors {
     pub async fn verify(
         &self,
         user_id: i64,
-        code: &SecondFactorCode,
+        code: &TwoFactorCode,
         client: &Client,
     ) -> Result<Option<Passed>, ApiError> {
         match code {
-            SecondFactorCode::Totp(code) => {
+            TwoFactorCode::Totp(code) => {
                 let row: Option<(Option<Vec<u8>>,)> = on_pool!(&self.db, pool => {
                     sqlx::query_as("SELECT secret FROM totp WHERE user_id = $1")
                         .bind(user_id)
@@ -402,7 +399,7 @@ impl SecondFactors {
                 .map_err(db_error)?;
                 Ok(fresh.then_some(Passed::App))
             }
-            SecondFactorCode::Recovery(compact) => {
+            TwoFactorCode::Recovery(compact) => {
                 let hash = self.code_hash(compact);
                 let mut tx = self.db.begin().await.map_err(db_error)?;
                 let used = on_tx!(&mut tx, conn => {
@@ -466,8 +463,8 @@ mod tests {
         assert_eq!(distinct.len(), RECOVERY_CODES);
         for code in &codes {
             assert_eq!(code.len(), 11);
-            let parsed = SecondFactorCode::parse(&code.to_uppercase()).unwrap();
-            assert!(parsed == SecondFactorCode::Recovery(code.replace('-', "")));
+            let parsed = TwoFactorCode::parse(&code.to_uppercase()).unwrap();
+            assert!(parsed == TwoFactorCode::Recovery(code.replace('-', "")));
         }
     }
 

@@ -4,9 +4,8 @@
 //! says so and requests get a 503 in words within seconds; once it is back
 //! the same running app recovers, with no restart.
 
-mod common;
-
-use common::{fresh_redis_prefix, Backend, TestApp, PASSWORD};
+use crate::helpers::services::{require, Service};
+use crate::helpers::{fresh_redis_prefix, Backend, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 use server::config::SessionStoreKind;
@@ -130,6 +129,7 @@ impl Drop for Redis {
 
 #[tokio::test]
 async fn a_redis_outage_gives_prompt_503s_and_the_app_recovers() {
+    require!(Service::RedisServer, Service::Postgres);
     let port = free_port();
     let redis = Redis::start(port);
     let app = TestApp::spawn_on(Backend::Postgres, |c| {
@@ -295,6 +295,7 @@ impl Drop for Postgres {
 
 #[tokio::test]
 async fn a_postgres_outage_gives_prompt_503s_and_the_app_recovers() {
+    require!(Service::PostgresServer, Service::Postgres);
     let postgres = Postgres::init();
     postgres.start();
     let url = postgres.url();

@@ -8,12 +8,10 @@
 //! Codes are computed here with `totp-rs` from the secret the API gave,
 //! as an authenticator app would.
 
-mod common;
-
-use common::{session_cookie, set_cookie_header, smtp::SmtpServer, TestApp, PASSWORD};
+use crate::helpers::{session_cookie, set_cookie_header, smtp::SmtpServer, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
-use common::totp::{app_code, early_in_a_step, unix_now};
+use crate::helpers::totp::{app_code, early_in_a_step, unix_now};
 
 async fn json(res: reqwest::Response) -> Value {
     res.json().await.unwrap()
@@ -275,7 +273,7 @@ async fn a_password_reset_asks_for_a_code_too() {
     .await;
     let (email, _, secret, codes) = enrolled(&app).await;
     // A confirmed address: a reset that would confirm it clears the
-    // factors instead of asking for a code (abuse.rs tests that).
+    // factors instead of asking for a code (`abuse` tests that).
     app.execute("UPDATE users SET email_confirmed_at = 1").await;
     let res = app.post("/api/request_password_reset", &[("email", &email)], None).await;
     assert_eq!(res.status(), StatusCode::OK);
@@ -435,7 +433,7 @@ async fn a_form_post_goes_to_login_verify_and_the_codes_are_shown_once() {
 
 #[tokio::test]
 async fn an_operator_turns_it_off_for_a_lost_phone() {
-    let app = TestApp::spawn_on(common::Backend::Sqlite, |_| {}).await;
+    let app = TestApp::spawn_on(crate::helpers::Backend::Sqlite, |_| {}).await;
     let (email, _, _, _) = enrolled(&app).await;
     let run = |who: &str| {
         std::process::Command::new(env!("CARGO_BIN_EXE_server"))

@@ -1,10 +1,38 @@
 //! `/metrics` on its own listener (its own test process: the recorder is
-//! global, so no other test's requests are counted here).
+//! global, so no other test's requests are counted here; the test runs
+//! itself again, alone, in a child process of this test binary).
 
-mod common;
-
-use common::{TestApp, PASSWORD};
+use crate::helpers::{TestApp, PASSWORD};
 use reqwest::StatusCode;
+
+/// Set in the child process that runs the test alone.
+const ALONE: &str = "GATEHOUSE_TEST_ALONE";
+
+/// In the child: true, and the test goes on. Otherwise runs the test
+/// `name` (in this module) alone in a child process, fails if it fails,
+/// and returns false.
+fn alone(name: &str) -> bool {
+    let test = format!("{}::{name}", module_path!().split_once("::").unwrap().1);
+    if std::env::var(ALONE).as_deref() == Ok(test.as_str()) {
+        return true;
+    }
+    let out = std::process::Command::new(std::env::current_exe().unwrap())
+        .args([test.as_str(), "--exact", "--nocapture", "--test-threads=1"])
+        .env(ALONE, &test)
+        .output()
+        .unwrap();
+    // Its output, as this test's own (shown if it fails), without the
+    // child's summary line, which would count the test twice.
+    for line in String::from_utf8_lossy(&out.stdout).lines().chain(String::from_utf8_lossy(&out.stderr).lines()) {
+        if !line.starts_with("test result:") {
+            println!("{line}");
+        }
+    }
+    assert!(out.status.success(), "{test}, run alone: {}", out.status);
+    let ran = String::from_utf8_lossy(&out.stdout).contains("1 passed");
+    assert!(ran, "{test}, run alone, did not run");
+    false
+}
 
 /// The value of the sample whose name and labels are exactly `series`.
 fn sample(text: &str, series: &str) -> f64 {
@@ -15,6 +43,9 @@ fn sample(text: &str, series: &str) -> f64 {
 
 #[tokio::test]
 async fn metrics_count_requests_logins_and_sessions_without_personal_labels() {
+    if !alone("metrics_count_requests_logins_and_sessions_without_personal_labels") {
+        return;
+    }
     let app = TestApp::spawn_with(|c| c.metrics_addr = Some("127.0.0.1:0".parse().unwrap())).await;
     let metrics_url = format!("http://{}/metrics", app.metrics_addr.expect("a metrics listener"));
     // Not on the public listener.

@@ -3,9 +3,8 @@
 //! and Redis: client addresses as nginx forwards them, `/metrics`, and a
 //! rolling restart that fails no request.
 
-mod common;
-
-use common::{
+use crate::helpers::services::{require, Service};
+use crate::helpers::{
     fresh_postgres_url, fresh_redis_prefix, redis_url, session_cookie, start_binary_logged, unique_email,
     ServerProcess, PASSWORD,
 };
@@ -151,6 +150,7 @@ async fn wait_healthy(url: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_behind_nginx() {
+    require!(Service::Nginx, Service::Postgres, Service::Redis);
     let dir = tempfile::tempdir().unwrap();
     let nginx_port = free_port();
     let base = format!("http://127.0.0.1:{nginx_port}");

@@ -4,9 +4,8 @@
 //! sends the mail, once. The real binary on a real Postgres, killed with
 //! SIGKILL; runs once, not per backend.
 
-mod common;
-
-use common::{post_form, smtp::SmtpServer, start_binary_logged, unique_email, PASSWORD};
+use crate::helpers::services::{require, Service};
+use crate::helpers::{post_form, smtp::SmtpServer, start_binary_logged, unique_email, PASSWORD};
 use sqlx::PgPool;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use tokio::net::TcpListener;
@@ -46,6 +45,7 @@ async fn wait_for_row(
 
 #[tokio::test]
 async fn a_mail_whose_sender_was_killed_goes_within_a_minute_and_once() {
+    require!(Service::Postgres);
     // An SMTP server that takes connections and never says a word: the
     // send hangs (lettre gives up after 20 s) with the mail claimed.
     let stall = TcpListener::bind("127.0.0.1:0").await.unwrap();
@@ -58,7 +58,7 @@ async fn a_mail_whose_sender_was_killed_goes_within_a_minute_and_once() {
     });
 
     let dir = tempfile::tempdir().unwrap();
-    let database_url = common::fresh_postgres_url().await;
+    let database_url = crate::helpers::fresh_postgres_url().await;
     // The same data directory keeps the generated SESSION_SECRET, which
     // the restarted instance needs to open the sealed mail.
     let (server, base, first_log) = start_binary_logged(

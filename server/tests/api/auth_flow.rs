@@ -1,9 +1,7 @@
 //! The walking skeleton over HTTP: sign up, log in, me, log out, the
 //! protected redirect, and the plain-HTML form path.
 
-mod common;
-
-use common::{session_cookie, set_cookie_header, unique_email, Backend, TestApp, PASSWORD};
+use crate::helpers::{session_cookie, set_cookie_header, unique_email, Backend, TestApp, PASSWORD};
 use reqwest::{header, StatusCode};
 use serde_json::Value;
 
@@ -207,7 +205,7 @@ async fn me_answers_from_the_session_and_ends_sessions_without_an_email() {
     let app = TestApp::spawn().await;
     if app.backend == Backend::PostgresRedis {
         // Editing a stored session behind the app's back needs SQL; the
-        // Redis store is held to the same contract in backends.rs.
+        // Redis store is held to the same contract in `backends`.
         return;
     }
     let email = unique_email();
@@ -232,8 +230,8 @@ async fn me_answers_from_the_session_and_ends_sessions_without_an_email() {
         _ => "UPDATE sessions SET data = (data::jsonb #- '{auth,email}')::text",
     })
     .await;
-    // A session from before the email was kept in it is ended: signing in
-    // again once, rather than a user lookup on every page.
+    // A session whose signed-in state no longer reads (here: without its
+    // email) is ended, and reads as signed out: never a 500.
     let res = app.get("/api/me", Some(&cookie)).await;
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(app.scalar("SELECT COUNT(*) FROM sessions").await, 0);
@@ -517,7 +515,7 @@ async fn messages_survive_one_redirect_without_javascript() {
     );
     let cookie = format!(
         "{}; {}",
-        common::session_cookie(&res).unwrap_or(cookie),
+        crate::helpers::session_cookie(&res).unwrap_or(cookie),
         flash.split(';').next().unwrap()
     );
     let page = app.page("/profile", Some(&cookie)).await;

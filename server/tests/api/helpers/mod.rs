@@ -6,8 +6,8 @@
 //! temporary directory), `postgres` (a fresh schema in the `gatehouse_test`
 //! database of `TEST_POSTGRES_URL`), or `postgres+redis` (sessions in
 //! `TEST_REDIS_URL` under a fresh key prefix).
-#![allow(dead_code)]
 
+pub mod services;
 pub mod smtp;
 pub mod totp;
 
@@ -17,6 +17,7 @@ use server::{
     config::{Config, SessionStoreKind},
     Application,
 };
+use services::Service;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -35,6 +36,15 @@ impl Backend {
             Ok(other) => {
                 panic!("GATEHOUSE_TEST_BACKEND={other}: use sqlite, postgres or postgres+redis")
             }
+        }
+    }
+
+    /// Its name as `GATEHOUSE_TEST_BACKEND` spells it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Sqlite => "sqlite",
+            Self::Postgres => "postgres",
+            Self::PostgresRedis => "postgres+redis",
         }
     }
 }
@@ -66,6 +76,7 @@ pub const PASSWORD: &str = "correct horse battery staple";
 /// ended are dropped first (once per process), so runs don't pile up.
 pub async fn fresh_postgres_url() -> String {
     use sqlx::postgres::PgPool;
+    services::ensure(Service::Postgres, "a fresh Postgres schema");
     static READY: tokio::sync::OnceCell<()> = tokio::sync::OnceCell::const_new();
     let admin = postgres_url();
     let base = match admin.rfind('/') {
@@ -156,8 +167,17 @@ impl TestApp {
         Self::spawn_on(Backend::from_env(), adjust).await
     }
 
-    /// A configuration for `backend` with fresh, empty storage.
+    /// A configuration for `backend` with fresh, empty storage. The
+    /// services it needs must be running (a test can't skip from here).
     pub async fn config_for(backend: Backend, dir: &std::path::Path) -> Config {
+        let needs: &[Service] = match backend {
+            Backend::Sqlite => &[],
+            Backend::Postgres => &[Service::Postgres],
+            Backend::PostgresRedis => &[Service::Postgres, Service::Redis],
+        };
+        for &service in needs {
+            services::ensure(service, &format!("the {} backend", backend.name()));
+        }
         let mut config = Config::from_env().expect("config");
         config.leptos.site_addr = "127.0.0.1:0".parse().unwrap();
         config.data_dir = dir.to_owned();

@@ -3,9 +3,8 @@
 //! other, and ending it on either ends it on both at once. Run with sessions
 //! in Postgres and in Redis (users are in Postgres both times).
 
-mod common;
-
-use common::{
+use crate::helpers::services::{require, Service};
+use crate::helpers::{
     fresh_postgres_url, fresh_redis_prefix, redis_url, session_cookie, start_binary, unique_email,
     ServerProcess, PASSWORD,
 };
@@ -199,10 +198,12 @@ async fn two_instances_share_sessions(redis: bool) {
 
 #[tokio::test]
 async fn two_instances_share_sessions_through_redis() {
+    require!(Service::Postgres, Service::Redis);
     two_instances_share_sessions(true).await;
 }
 
 #[tokio::test]
 async fn two_instances_share_sessions_through_postgres() {
+    require!(Service::Postgres);
     two_instances_share_sessions(false).await;
 }

@@ -1,8 +1,6 @@
 //! Every session backend keeps the same promises, checked on each directly:
 //! memory, SQLite, Postgres and Redis (real servers, fresh storage).
 
-mod common;
-
 use app::{
     domain::Email,
     ssr::{
@@ -13,7 +11,8 @@ use app::{
         users::Users,
     },
 };
-use common::{unique_email, Backend, TestApp};
+use crate::helpers::services::{require, Service};
+use crate::helpers::{unique_email, Backend, TestApp};
 use server::{config::SessionStoreKind, Stores};
 use std::{sync::Arc, time::Duration};
 
@@ -187,6 +186,7 @@ async fn a_failed_direct_sqlite_read_is_asked_again_through_the_pool() {
 
 #[tokio::test]
 async fn the_postgres_store_keeps_the_promises() {
+    require!(Service::Postgres);
     let dir = tempfile::tempdir().unwrap();
     let (stores, ann, bob, _) = open(Backend::Postgres, dir.path()).await;
     keeps_the_promises(stores.sessions, ann, bob, true).await;
@@ -194,6 +194,7 @@ async fn the_postgres_store_keeps_the_promises() {
 
 #[tokio::test]
 async fn the_redis_store_keeps_the_promises_and_lets_redis_expire_keys() {
+    require!(Service::Postgres, Service::Redis);
     let dir = tempfile::tempdir().unwrap();
     let (stores, ann, bob, config) = open(Backend::PostgresRedis, dir.path()).await;
     keeps_the_promises(stores.sessions, ann, bob, false).await;

@@ -1,12 +1,11 @@
-//! Mail over HTTP with a real SMTP server (in process, `common::smtp`):
+//! Mail over HTTP with a real SMTP server (in process, `helpers::smtp`):
 //! password reset, confirmation of an address, change of email, the
 //! outbox's promises (sealed at rest, never lost, sent once), and the
 //! development mailbox.
 
-mod common;
-
 use app::ssr::mail::smtp::SmtpSettings;
-use common::{
+use crate::helpers::services::{require, Service};
+use crate::helpers::{
     session_cookie, start_binary_logged,
     smtp::{Received, SmtpServer},
     unique_email, Backend, TestApp, PASSWORD,
@@ -523,6 +522,7 @@ async fn a_waiting_mail_is_sealed_and_tokens_are_hashed() {
 /// mails arrives exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_instances_on_postgres_deliver_each_mail_once() {
+    require!(Service::Postgres);
     let smtp = SmtpServer::start().await;
     let url = smtp.url();
     let a = TestApp::spawn_on(Backend::Postgres, move |c| {
@@ -667,7 +667,7 @@ async fn no_token_or_password_is_logged() {
         .redirect(reqwest::redirect::Policy::none())
         .build()
         .unwrap();
-    let post = |path: &'static str, form: Vec<(&'static str, String)>| common::post_form(&client, &base, path, form);
+    let post = |path: &'static str, form: Vec<(&'static str, String)>| crate::helpers::post_form(&client, &base, path, form);
     let email = unique_email();
     let res = post("/api/signup", vec![("email", email.clone()), ("password", PASSWORD.into())]).await.unwrap();
     assert!(res.status().is_success());

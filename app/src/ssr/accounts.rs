@@ -1,11 +1,12 @@
-//! What an account does through mail: confirm its address at sign-up,
-//! reset a forgotten password, change its email. Each step that sends mail
-//! makes its change and queues the mail in one transaction
+//! Accounts: signing up, changing and resetting the password, confirming
+//! and changing the address, and the notices an account is sent. Every
+//! change that sends mail makes its change and queues the mail in one
+//! transaction
 //! ([`super::mail::outbox::enqueue`]), so a 200 means the mail is stored.
 //! Links are [`tokens`]; the words are [`templates`].
 
 use super::{
-    audit::record_in,
+    security_log::record_in,
     db::{on_tx, Db, Tx},
     mail::{outbox::enqueue, templates, templates::Notice, Mail, Message},
     session::{now, Client},
@@ -24,7 +25,7 @@ use std::sync::Arc;
 pub const CONFIRM_CAP: i64 = 3;
 
 #[derive(Clone)]
-pub struct Recovery {
+pub struct Accounts {
     db: Db,
     mail: Arc<Mail>,
     /// Reset mails per account per window, and the window (seconds):
@@ -46,7 +47,7 @@ fn is_unique_violation(err: &sqlx::Error) -> bool {
     matches!(err, sqlx::Error::Database(e) if e.is_unique_violation())
 }
 
-impl Recovery {
+impl Accounts {
     pub fn new(db: Db, mail: Arc<Mail>, window_secs: i64) -> Self {
         Self {
             db,
@@ -180,7 +181,7 @@ impl Recovery {
     /// when the account has two-step verification, unless the reset
     /// confirms an address never confirmed before (then it clears the
     /// factors instead: see [`Self::reset_password`]).
-    pub async fn reset_asks_for_code(&self, factors: &super::second_factor::SecondFactors, link: &Link) -> Result<bool, ApiError> {
+    pub async fn reset_asks_for_code(&self, factors: &super::two_factor::TwoFactor, link: &Link) -> Result<bool, ApiError> {
         let confirmed: Option<(String, Option<i64>)> = super::db::on_pool!(&self.db, pool => {
             sqlx::query_as("SELECT email, email_confirmed_at FROM users WHERE id = $1")
                 .bind(link.user_id)
@@ -234,7 +235,7 @@ impl Recovery {
             tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
         }
         if confirms {
-            super::second_factor::remove_all_factors(&mut tx, link.user_id).await?;
+            super::two_factor::remove_all_factors(&mut tx, link.user_id).await?;
         }
         let message = templates::password_reset_done(&self.mail.base_url, &email);
         self.queue(&mut tx, &message).await?;

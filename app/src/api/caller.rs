@@ -1,0 +1,93 @@
+//! The signed-in caller every call that acts on an account starts from,
+//! held to the access table ([`crate::access`]).
+
+use super::checked;
+use crate::{
+    domain::Field,
+    error::ApiError,
+    ssr::{client, session, store, throttle::Keys, users::UserRow, AppState},
+};
+use tower_sessions::Session;
+
+/// The signed-in caller, or 401. Used by every call that acts on the
+/// account.
+pub(crate) struct Caller {
+    pub(crate) state: std::sync::Arc<AppState>,
+    pub(crate) session: Session,
+    pub(crate) user: UserRow,
+    /// The session's signed-in state, as the request found it.
+    pub(crate) auth: crate::ssr::session::SignedIn,
+}
+
+impl Caller {
+    /// The caller, held to what the access table asks of this call: a
+    /// signed-in session, and a recent authentication for a sensitive
+    /// change (the server's access layer checked both already; this is
+    /// the call's own check of the same table).
+    pub(crate) async fn get() -> Result<Self, ApiError> {
+        let state = AppState::from_context()?;
+        let session = session::current().await?;
+        let Some(auth) = session::request_auth(&session).await? else {
+            return Err(ApiError::unauthorized());
+        };
+        let path = leptos::prelude::with_context(|parts: &axum::http::request::Parts| parts.uri.path().to_owned());
+        let needs = path.as_deref().and_then(crate::access::of);
+        if needs == Some(crate::access::Access::Recent) && !state.lifetimes.is_recent(&auth, session::now()) {
+            return Err(ApiError::reauth_required());
+        }
+        let Some(user) = state.users.by_id(auth.user_id).await? else {
+            session::log_out(&session).await?;
+            return Err(ApiError::unauthorized());
+        };
+        Ok(Self {
+            state,
+            session,
+            user,
+            auth,
+        })
+    }
+
+    /// The store's key for the caller's own session.
+    pub(crate) fn current_hash(&self) -> Option<String> {
+        self.session.id().map(|id| store::id_hash(&id))
+    }
+
+    /// Checks a password typed to confirm a change, under the same throttle
+    /// as logins: a stolen session must not become a password oracle.
+    pub(crate) async fn confirm_password(&self, password: &str, field: Field) -> Result<(), ApiError> {
+        let client = client();
+        let keys = Keys::new(&self.user.email, &client.ip);
+        let stored = Some(self.user.password_hash.clone());
+        let verify = async { Ok(self.state.hasher.verify(password, stored).await?.then_some(())) };
+        match checked(&self.state, &keys, Some(self.user.id), &client, "bad_credentials", verify).await? {
+            Some(()) => Ok(()),
+            None => Err(ApiError::wrong_password(field)),
+        }
+    }
+
+    /// The caller's live sessions, as `(id_hash, data)`.
+    pub(crate) async fn own_sessions(&self) -> Result<Vec<(String, String)>, ApiError> {
+        let sessions = &self.state.sessions;
+        let rows = sessions.for_user(self.user.id, session::now()).await;
+        rows.map_err(store_unavailable)
+    }
+
+    pub(crate) async fn end_sessions(&self, except: Option<&str>) -> Result<u64, ApiError> {
+        let sessions = &self.state.sessions;
+        let ended = sessions.remove_for_user(self.user.id, except).await;
+        ended.map_err(store_unavailable)
+    }
+}
+
+pub(crate) use crate::ssr::internal::session_store as store_unavailable;
+
+pub(crate) fn rfc3339(unix: i64) -> String {
+    time::OffsetDateTime::from_unix_timestamp(unix)
+        .ok()
+        .and_then(|t| {
+            t.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+

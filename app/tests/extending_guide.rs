@@ -1,0 +1,52 @@
+//! `docs/extending.md` shows code that is in the repository: each code
+//! block starts with a comment naming its file (`// app/src/access.rs`,
+//! `-- migrations/…`), and that file must still hold the block's lines, in
+//! order and together. When the code moves on, this fails, and the guide
+//! is brought along.
+
+use std::path::Path;
+
+/// The fenced blocks of `markdown` that name their source: (path, lines).
+fn quoted_blocks(markdown: &str) -> Vec<(String, Vec<String>)> {
+    let mut blocks = Vec::new();
+    let mut lines = markdown.lines();
+    while let Some(line) = lines.next() {
+        if !line.starts_with("```") || line.trim() == "```" {
+            continue;
+        }
+        let body: Vec<String> = lines.by_ref().take_while(|l| l.trim() != "```").map(str::to_owned).collect();
+        let Some((first, rest)) = body.split_first() else { continue };
+        let source = first.trim().strip_prefix("//").or_else(|| first.trim().strip_prefix("--"));
+        if let Some(path) = source.map(str::trim).filter(|p| p.contains('/')) {
+            blocks.push((path.to_owned(), rest.to_vec()));
+        }
+    }
+    blocks
+}
+
+/// Whether `text` holds `lines` one after another.
+fn holds(text: &str, lines: &[String]) -> bool {
+    let file: Vec<&str> = text.lines().collect();
+    file.windows(lines.len()).any(|w| w.iter().zip(lines).all(|(a, b)| a.trim_end() == b.trim_end()))
+}
+
+#[test]
+fn every_quoted_block_is_still_in_its_file() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    let guide = std::fs::read_to_string(root.join("docs/extending.md")).expect("docs/extending.md");
+    let blocks = quoted_blocks(&guide);
+    assert!(blocks.len() >= 10, "only {} blocks name their file", blocks.len());
+    for (path, lines) in &blocks {
+        let text = std::fs::read_to_string(root.join(path)).unwrap_or_else(|e| panic!("{path}: {e}"));
+        assert!(holds(&text, lines), "docs/extending.md quotes {path}, which no longer holds:\n{}", lines.join("\n"));
+    }
+}
+
+#[test]
+fn a_block_that_drifted_is_caught() {
+    let text = "fn a() {\n    one();\n    two();\n}\n";
+    assert!(holds(text, &["    one();".into(), "    two();".into()]));
+    assert!(!holds(text, &["    two();".into(), "    one();".into()]));
+    let guide = "```rust\n// x/y.rs\n    one();\n```\n```rust\nno source\n```\n";
+    assert_eq!(quoted_blocks(guide), [("x/y.rs".to_owned(), vec!["    one();".to_owned()])]);
+}
