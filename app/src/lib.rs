@@ -7,7 +7,7 @@
 //! plain HTML whose forms post to the server functions, so every page
 //! works without JavaScript. What needs the browser is an `#[island]`
 //! (`islands.rs`), the only code compiled into the WASM bundle with the
-//! shared rules in `domain.rs`. With JavaScript on, Leptos' islands router
+//! shared rules in `domain/`. With JavaScript on, Leptos' islands router
 //! turns link clicks and form posts into a fetch of the next page, patched
 //! into the current one (no full reload).
 

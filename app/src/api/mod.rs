@@ -8,7 +8,7 @@
 //! - `sessions`: listing and ending sessions;
 //! - `caller`: the signed-in caller every account call starts from;
 //! - `email`: the calls behind mailed links; `reauth`: recent
-//!   authentication; `two_factor` and `passkeys`; `security`: the log.
+//!   authentication; `two_factor` and `passkeys`; `security_log`: the log.
 
 mod account;
 mod auth;
@@ -17,7 +17,7 @@ mod caller;
 mod email;
 mod passkeys;
 mod reauth;
-mod security;
+mod security_log;
 mod sessions;
 mod two_factor;
 
@@ -28,6 +28,6 @@ pub(crate) use caller::*;
 pub use email::*;
 pub use passkeys::*;
 pub use reauth::*;
-pub use security::*;
+pub use security_log::*;
 pub use sessions::*;
 pub use two_factor::*;
