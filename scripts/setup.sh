@@ -4,8 +4,8 @@
 # `source scripts/env.sh` puts the tools on PATH (scripts/run.sh and
 # scripts/test.sh do both).
 #
-# Each tool is installed once per machine; see ../shared/TOOLCHAIN.md for why
-# each step is the way it is.
+# Each tool is installed once per machine; the comments at each step say
+# why it is done the way it is (README, "Developing", has the timings).
 
 set -euo pipefail
 
