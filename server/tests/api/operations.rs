@@ -117,6 +117,25 @@ async fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
     assert_eq!(sessions_ip(&app, session_cookie(&res).unwrap()).await, "198.51.100.7");
 }
 
+/// Forwarded entries may carry a port or brackets, and an IPv4-mapped
+/// IPv6 address is its IPv4 address: the sessions page shows the bare
+/// address either way.
+#[tokio::test]
+async fn forwarded_entries_with_ports_brackets_or_mapped_addresses_name_the_client() {
+    let app = TestApp::spawn_with(|c| c.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    for (forwarded, client) in [
+        ("198.51.100.7:4711", "198.51.100.7"),
+        ("[2001:db8::5]:4711", "2001:db8::5"),
+        ("[2001:db8::6]", "2001:db8::6"),
+        ("::ffff:198.51.100.8", "198.51.100.8"),
+        ("6.6.6.6, 198.51.100.9:80", "198.51.100.9"),
+    ] {
+        let res = post_via(&app, "/api/signup", &[("email", &unique_email()), ("password", PASSWORD)], None, forwarded).await;
+        assert_eq!(res.status(), StatusCode::OK, "{forwarded}");
+        assert_eq!(sessions_ip(&app, session_cookie(&res).unwrap()).await, client, "{forwarded}");
+    }
+}
+
 /// One client address using up its throttle leaves another's logins alone.
 #[tokio::test]
 async fn the_throttle_counts_each_forwarded_client_apart() {
