@@ -213,7 +213,8 @@ pub struct AccessRules {
 /// - a signed-out page load of a signed-in page goes to
 ///   `/login?next=<the page>` (saying so when the browser's session has
 ///   ended: expired, revoked);
-/// - a signed-out call that needs a session gets 401;
+/// - a signed-out call that needs a session gets 401 (a form posted
+///   without JavaScript goes to `/login?next=<the page it came from>`);
 /// - a sensitive call outside the recent-authentication window gets 403
 ///   `reauth_required` and changes nothing; a form posted without
 ///   JavaScript goes to `/reauthenticate?next=<the page it came from>`;
@@ -243,21 +244,21 @@ pub async fn access(
     };
     let form_post = accepts_html(req.headers().get(header::ACCEPT));
     let refusal = match auth {
-        None if !is_call => {
-            let next: String = form_urlencoded::byte_serialize(path.as_bytes()).collect();
+        // A page load, or a form posted without JavaScript: to the login
+        // page, which comes back here (or to the page the form was on).
+        None if !is_call || form_post => {
+            let back = if is_call { came_from(req.headers(), "/profile") } else { path.to_owned() };
+            let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
             let res = Redirect::to(&format!("/login?next={next}")).into_response();
             if req.extensions().get::<SessionEnded>().is_some() {
                 app::ssr::flash::leave_on(req.extensions(), Flash::SessionExpired, rules.production);
             }
             Some(res)
         }
-        // A form post signed out goes on to the call, which answers its
-        // 401 the way forms get their errors (back to the page).
-        None if form_post => None,
         None => Some(error_response(req.headers().get(header::ACCEPT), ApiError::unauthorized())),
         Some(auth) if needs == Access::Recent && !rules.lifetimes.is_recent(auth, app::ssr::session::now()) => {
             Some(if form_post || !is_call {
-                let back = if is_call { came_from(req.headers()) } else { path.to_owned() };
+                let back = if is_call { came_from(req.headers(), "/security") } else { path.to_owned() };
                 let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
                 app::ssr::flash::leave_on(req.extensions(), Flash::ReauthRequired, rules.production);
                 Redirect::to(&format!("/reauthenticate?next={next}")).into_response()
@@ -277,8 +278,9 @@ pub async fn access(
 }
 
 /// The local page a form was posted from (its `Referer`, when it is this
-/// site's), to come back to after re-authenticating; `/security` else.
-fn came_from(headers: &axum::http::HeaderMap) -> String {
+/// site's), to come back to after logging in or re-authenticating;
+/// `fallback` else.
+fn came_from(headers: &axum::http::HeaderMap, fallback: &str) -> String {
     let referer = headers.get(header::REFERER).and_then(|v| v.to_str().ok());
     let host = headers.get(header::HOST).and_then(|v| v.to_str().ok());
     referer
@@ -288,7 +290,7 @@ fn came_from(headers: &axum::http::HeaderMap) -> String {
             (Some(authority) == host).then_some(path)
         })
         .and_then(app::domain::NextPath::parse)
-        .map_or_else(|| "/security".to_owned(), |p| p.as_str().to_owned())
+        .map_or_else(|| fallback.to_owned(), |p| p.as_str().to_owned())
 }
 
 /// Left on a request whose cookie named a session this server issued (the

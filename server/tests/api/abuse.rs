@@ -361,6 +361,27 @@ async fn a_form_posted_outside_the_window_lands_on_reauthenticate() {
     assert_eq!(res.headers()[header::LOCATION], "/security");
 }
 
+/// Fails closed: a call that needs a session, posted by a form from a
+/// browser that has none (expired, logged out elsewhere), runs nothing and
+/// sends the browser to log in, then back to its page.
+#[tokio::test]
+async fn a_form_posted_signed_out_lands_on_login_and_changes_nothing() {
+    let app = TestApp::spawn().await;
+    for path in ["/api/totp_begin", "/api/logout_others", "/api/resend_confirmation"] {
+        let res = app
+            .client
+            .post(app.url(path))
+            .header(header::ACCEPT, "text/html")
+            .header(header::REFERER, app.url("/security"))
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{path}: {}", res.status());
+        assert_eq!(res.headers()[header::LOCATION], "/login?next=%2Fsecurity", "{path}");
+    }
+    assert_eq!(app.scalar("SELECT COUNT(*) FROM totp").await, 0);
+}
+
 #[tokio::test]
 async fn reauthentication_with_two_step_verification_needs_the_code_too() {
     let app = TestApp::spawn_with(|c| c.lifetimes.reauth_window = 3).await;
