@@ -531,6 +531,28 @@ pub fn session_cookie(res: &Response) -> Option<String> {
     set_cookie_header(res).map(|h| h.split(';').next().unwrap().trim().to_owned())
 }
 
+/// The `name=value` of the cookie called `name` that a response sets, if
+/// any (as a browser would send it back).
+pub fn cookie_named(res: &Response, name: &str) -> Option<String> {
+    let prefix = format!("{name}=");
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .map(|v| v.split(';').next().unwrap_or_default().trim().to_owned())
+        .find(|c| c.starts_with(&prefix))
+}
+
+/// Recovery codes are kept only as keyed hashes: no stored hash holds a
+/// code's text.
+pub async fn assert_codes_not_stored(app: &TestApp, codes: &[impl AsRef<str>]) {
+    for code in codes {
+        let compact = code.as_ref().replace('-', "");
+        let sql = format!("SELECT COUNT(*) FROM recovery_codes WHERE code_hash LIKE '%{compact}%'");
+        assert_eq!(app.scalar(&sql).await, 0, "{compact} is stored in clear");
+    }
+}
+
 /// The whole `Set-Cookie` header for the session cookie, if any.
 pub fn set_cookie_header(res: &Response) -> Option<String> {
     res.headers()
