@@ -36,9 +36,11 @@ impl Drop for Nginx {
 
 /// Starts nginx with `deploy/nginx.conf`, its ports replaced.
 fn start_nginx(prefix: &Path, listen: u16, upstreams: [u16; 2]) -> Nginx {
-    let template = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../deploy/nginx.conf")).unwrap();
+    // The checkout the test runs in (cargo sets it), not the one it was built from.
+    let root = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_else(|_| env!("CARGO_MANIFEST_DIR").to_owned());
+    let template = std::fs::read_to_string(format!("{root}/../deploy/nginx.conf")).unwrap();
     // The README's deployment section shows this very file.
-    let readme = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let readme = std::fs::read_to_string(format!("{root}/../README.md")).unwrap();
     assert!(readme.contains(&template), "README.md must show deploy/nginx.conf as it is");
     let conf = template
         .replace("127.0.0.1:8080", &format!("127.0.0.1:{listen}"))
