@@ -111,10 +111,14 @@ test("the development mailbox lists mail newest first", async ({ page }, testInf
   const email = uniqueEmail(testInfo);
   await signUp(page, testInfo, email);
   await page.getByRole("button", { name: "Log out" }).first().click();
+  await expect(page).toHaveURL(/\/login$/);
+  await expect(page.getByTestId("flash")).toBeVisible();
   await visit(page, "/reset-password", testInfo);
   await page.getByLabel("Email").fill(email);
   await page.getByRole("button", { name: "Send the link" }).click();
-  await expect(page.getByTestId("flash")).toBeVisible();
+  // Wait for this request's own answer: leaving earlier (on another
+  // message, say the logout's) would cancel it before the mail is queued.
+  await expect(page.getByTestId("flash")).toContainText("a link is on its way");
   await visit(page, "/dev/mailbox", testInfo);
   const mine = page.getByTestId("mail").filter({ hasText: email });
   await expect(mine).toHaveCount(2);
