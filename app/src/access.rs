@@ -45,6 +45,7 @@ pub const CALLS: &[(&str, Access)] = &[
     (api::Signup::PATH, Public),
     (api::Login::PATH, Public),
     (api::Logout::PATH, Public),
+    (api::SetLanguage::PATH, Public),
     (api::Me::PATH, SignedIn),
     (api::VerifySecondFactor::PATH, Public),
     (api::RequestPasswordReset::PATH, Public),

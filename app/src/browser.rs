@@ -166,7 +166,7 @@ fn unreachable() {
             .and_then(|b| b.dyn_into::<HtmlButtonElement>().ok())
             .and_then(|b| b.form());
         if let Some(alert) = form.and_then(|f| f.query_selector(".form-error").ok().flatten()) {
-            mark(&alert, ApiError::UNREACHABLE, None);
+            mark(&alert, ApiError::unreachable_message(), None);
         }
     }
     reset_busy();

@@ -13,7 +13,10 @@
 //! one of these through `ssr::internal::Internal`, which keeps its cause
 //! and logs it once; the person is told only to try again.
 
-use crate::domain::{Field, Invalid};
+use crate::{
+    domain::{Field, Invalid, Language},
+    t,
+};
 use serde::{Deserialize, Serialize};
 use server_fn::{
     codec::JsonEncoding,
@@ -97,8 +100,19 @@ pub struct ApiError {
 
 impl ApiError {
     /// What a person is told when the browser could not reach the server.
-    pub const UNREACHABLE: &'static str =
-        "Could not reach Gatehouse. Check your connection and try again.";
+    pub fn unreachable_message() -> &'static str {
+        t!(Language::current(), errors.unreachable)
+    }
+
+    /// The heading of the short page an error outside the app's pages gets.
+    pub fn page_title(language: Language) -> &'static str {
+        t!(language, errors.page_title)
+    }
+
+    /// That page's link home.
+    pub fn page_home_link(language: Language) -> &'static str {
+        t!(language, errors.page_home)
+    }
 
     fn new(code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
@@ -122,7 +136,7 @@ impl ApiError {
             field: Some(Field::Email),
             ..Self::new(
                 ErrorCode::EmailTaken,
-                "An account with this email already exists. Log in instead?",
+                t!(Language::current(), errors.email_taken),
             )
         }
     }
@@ -130,11 +144,7 @@ impl ApiError {
     /// The same answer for every link that does not work, so it tells
     /// nothing about why.
     pub fn invalid_token() -> Self {
-        Self::new(
-            ErrorCode::InvalidToken,
-            "This link doesn't work: it is unknown, has been used, has expired, \
-             or a newer one was sent. Ask for a new one.",
-        )
+        Self::new(ErrorCode::InvalidToken, t!(Language::current(), errors.invalid_token))
     }
 
     /// A change of email to an address another account has.
@@ -143,20 +153,17 @@ impl ApiError {
             field: Some(Field::NewEmail),
             ..Self::new(
                 ErrorCode::EmailTaken,
-                "Another account already uses that address.",
+                t!(Language::current(), errors.new_email_taken),
             )
         }
     }
 
     pub fn bad_credentials() -> Self {
-        Self::new(
-            ErrorCode::BadCredentials,
-            "That email and password don't match an account.",
-        )
+        Self::new(ErrorCode::BadCredentials, t!(Language::current(), errors.bad_credentials))
     }
 
     pub fn unauthorized() -> Self {
-        Self::new(ErrorCode::Unauthorized, "Please log in to continue.")
+        Self::new(ErrorCode::Unauthorized, t!(Language::current(), errors.unauthorized))
     }
 
     /// A password typed to confirm who you are (to change the password or
@@ -166,17 +173,13 @@ impl ApiError {
             field: Some(field),
             ..Self::new(
                 ErrorCode::BadCredentials,
-                "That is not your current password.",
+                t!(Language::current(), errors.wrong_password),
             )
         }
     }
 
     pub fn no_pending_login() -> Self {
-        Self::new(
-            ErrorCode::NoPendingLogin,
-            "There is no login waiting for a code in this browser: it took more than \
-             five minutes, or began somewhere else. Log in again.",
-        )
+        Self::new(ErrorCode::NoPendingLogin, t!(Language::current(), errors.no_pending_login))
     }
 
     /// A second step that does not pass (also when turning an app on, with
@@ -186,50 +189,36 @@ impl ApiError {
             field: Some(Field::Code),
             ..Self::new(
                 ErrorCode::BadCode,
-                "That code is not right, or it has been used already. \
-                 Try the newest code your app shows, or a recovery code.",
+                t!(Language::current(), errors.bad_code),
             )
         }
     }
 
     /// A code that does not match the app being set up.
     pub fn wrong_new_code() -> Self {
-        Self::invalid(
-            Some(Field::Code),
-            "That code does not match. Check the app shows Gatehouse and type \
-             the code it shows now.",
-        )
+        Self::invalid(Some(Field::Code), t!(Language::current(), errors.wrong_new_code))
     }
 
     pub fn bad_passkey() -> Self {
-        Self::new(
-            ErrorCode::BadPasskey,
-            "That passkey could not be added: the browser's answer did not verify. Try again.",
-        )
+        Self::new(ErrorCode::BadPasskey, t!(Language::current(), errors.bad_passkey))
     }
 
     /// One answer for every failed passkey login, unknown or wrong.
     pub fn passkey_failed() -> Self {
-        Self::new(
-            ErrorCode::PasskeyFailed,
-            "That passkey did not sign you in. Use another one, or your email and password.",
-        )
+        Self::new(ErrorCode::PasskeyFailed, t!(Language::current(), errors.passkey_failed))
     }
 
     pub fn no_such_passkey() -> Self {
-        Self::new(ErrorCode::NotFound, "That passkey is not one of yours, or it was removed already.")
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_passkey))
     }
 
     /// An `/api/` path that names no call.
     pub fn no_such_call() -> Self {
-        Self::new(ErrorCode::NotFound, "There is no such call.")
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_call))
     }
 
     pub fn no_such_session() -> Self {
-        Self::new(
-            ErrorCode::NotFound,
-            "That session is not one of yours, or it has already ended.",
-        )
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_session))
     }
 
     /// The same error, shown next to `field` instead.
@@ -242,20 +231,15 @@ impl ApiError {
 
     pub fn too_many_attempts(retry_after_secs: u64) -> Self {
         let minutes = retry_after_secs.div_ceil(60).max(1);
-        let wait = if minutes == 1 {
-            "a minute".to_owned()
+        let language = Language::current();
+        let message = if minutes == 1 {
+            t!(language, errors.too_many_attempts_minute).to_owned()
         } else {
-            format!("{minutes} minutes")
+            t!(language, errors.too_many_attempts, minutes = minutes).to_string()
         };
         Self {
             retry_after: Some(retry_after_secs),
-            ..Self::new(
-                ErrorCode::TooManyAttempts,
-                format!(
-                    "Too many failed attempts to log in. For your account's safety, \
-                     please wait {wait} and try again."
-                ),
-            )
+            ..Self::new(ErrorCode::TooManyAttempts, message)
         }
     }
 
@@ -264,45 +248,30 @@ impl ApiError {
     pub fn rate_limited(retry_after_secs: u64) -> Self {
         Self {
             retry_after: Some(retry_after_secs),
-            ..Self::new(
-                ErrorCode::TooManyAttempts,
-                "Too many requests from your network. Please wait a minute and try again.",
-            )
+            ..Self::new(ErrorCode::TooManyAttempts, t!(Language::current(), errors.rate_limited))
         }
     }
 
     /// A sensitive change from a session that has not proved who it is in
     /// the last few minutes.
     pub fn reauth_required() -> Self {
-        Self::new(
-            ErrorCode::ReauthRequired,
-            "For your security, confirm it's you before making this change.",
-        )
+        Self::new(ErrorCode::ReauthRequired, t!(Language::current(), errors.reauth_required))
     }
 
     /// The password checks are full for the moment.
     pub fn busy(retry_after_secs: u64) -> Self {
         Self {
             retry_after: Some(retry_after_secs),
-            ..Self::new(
-                ErrorCode::Busy,
-                "Gatehouse is very busy right now. Please try again in a few seconds.",
-            )
+            ..Self::new(ErrorCode::Busy, t!(Language::current(), errors.busy))
         }
     }
 
     pub fn cross_site() -> Self {
-        Self::new(
-            ErrorCode::Forbidden,
-            "This request came from another website, so Gatehouse refused it.",
-        )
+        Self::new(ErrorCode::Forbidden, t!(Language::current(), errors.cross_site))
     }
 
     pub fn unavailable() -> Self {
-        Self::new(
-            ErrorCode::Unavailable,
-            "Gatehouse can't reach its database right now. Please try again in a moment.",
-        )
+        Self::new(ErrorCode::Unavailable, t!(Language::current(), errors.unavailable))
     }
 
     pub fn with_email(mut self, email: &str) -> Self {
@@ -330,10 +299,10 @@ impl FromServerFnError for ApiError {
             // The body could not be read as the function's arguments: a
             // missing or malformed field is the caller's mistake, not ours.
             ServerFnErrorErr::Args(msg) | ServerFnErrorErr::Deserialization(msg) => {
-                Self::invalid(None, format!("The request could not be read: {msg}"))
+                Self::invalid(None, t!(Language::current(), errors.unreadable, detail = msg).to_string())
             }
             ServerFnErrorErr::Request(_) | ServerFnErrorErr::Response(_) => {
-                Self::new(ErrorCode::Network, Self::UNREACHABLE)
+                Self::new(ErrorCode::Network, Self::unreachable_message())
             }
             other => Self::new(ErrorCode::Unavailable, other.to_string()),
         }

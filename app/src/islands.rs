@@ -9,7 +9,11 @@
 //! island finds what it works on from where it stands in the page (its
 //! form, its input row), so the bundle needs no JSON decoder for them.
 
-use crate::{browser, domain::Password};
+use crate::{
+    browser,
+    domain::{Language, Password},
+    t,
+};
 use leptos::{html, prelude::*};
 
 /// On every page, once: makes a patched page behave like a page load, and
@@ -35,6 +39,9 @@ pub fn Navigator() -> impl IntoView {
 /// button.
 #[island]
 pub fn ShowPassword() -> impl IntoView {
+    // The page's language: the request's on the server, `<html lang>` in
+    // the browser, so both render the same words.
+    let l = Language::current();
     let slot = NodeRef::<html::Span>::new();
     // The input's id, once found.
     let input = RwSignal::new(None::<String>);
@@ -59,8 +66,11 @@ pub fn ShowPassword() -> impl IntoView {
                 input.get().map(|id| {
                     view! {
                         <button type="button" class="show-password secondary" aria-controls=id on:click=toggle>
-                            {move || if shown.get() { "Hide" } else { "Show" }}
-                            <span class="visually-hidden">" password"</span>
+                            // "Show password" / "비밀번호 보기": the unseen word
+                            // goes where each language puts it.
+                            <span class="visually-hidden">{t!(l, islands.password_before)}</span>
+                            {move || if shown.get() { t!(l, islands.hide) } else { t!(l, islands.show) }}
+                            <span class="visually-hidden">{t!(l, islands.password_after)}</span>
                         </button>
                     }
                 })
@@ -98,6 +108,7 @@ pub fn PasskeyLogin() -> impl IntoView {
     use crate::passkey_browser::{self as passkeys, Failure};
     use leptos::task::spawn_local;
     let ready = RwSignal::new(false);
+    let l = Language::current();
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
     // On /reauthenticate the passkey confirms it's you rather than signs in.
@@ -145,14 +156,14 @@ pub fn PasskeyLogin() -> impl IntoView {
     view! {
         <div class="passkey-login">
             {move || ready.get().then(|| view! {
-                <p class="or">"or"</p>
+                <p class="or">{t!(l, islands.or)}</p>
                 <button type="button" class="secondary" data-testid="passkey-login"
                     disabled=move || busy.get() aria-busy=move || if busy.get() { "true" } else { "false" }
                     on:click=sign_in>
                     {move || match (busy.get(), confirming.get()) {
-                        (true, _) => "Waiting for your passkey…",
-                        (false, true) => "Use a passkey",
-                        (false, false) => "Sign in with a passkey",
+                        (true, _) => t!(l, islands.waiting),
+                        (false, true) => t!(l, islands.use_passkey),
+                        (false, false) => t!(l, islands.sign_in_passkey),
                     }}
                 </button>
             })}
@@ -171,6 +182,7 @@ pub fn PasskeyLogin() -> impl IntoView {
 pub fn AddPasskey() -> impl IntoView {
     use crate::passkey_browser::{self as passkeys, Failure};
     use leptos::task::spawn_local;
+    let l = Language::current();
     let ready = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let error = RwSignal::new(None::<String>);
@@ -196,7 +208,7 @@ pub fn AddPasskey() -> impl IntoView {
                 busy.set(false);
                 error.set(Some(match failure {
                     Failure::Said(message) => message,
-                    Failure::Dismissed => "No passkey was made: the browser's dialog was closed, or this device already holds one for your account.".to_owned(),
+                    Failure::Dismissed => t!(l, islands.dismissed).to_owned(),
                 }));
             }
         });
@@ -206,14 +218,14 @@ pub fn AddPasskey() -> impl IntoView {
             // What the server renders, and what stays without JavaScript
             // or in a browser without passkeys.
             {move || (!ready.get()).then(|| view! {
-                <p class="hint" data-testid="passkeys-need-js">"Adding a passkey needs JavaScript, in a browser that supports passkeys."</p>
+                <p class="hint" data-testid="passkeys-need-js">{t!(l, islands.needs_js)}</p>
             })}
             {move || ready.get().then(|| view! {
                 <div class="field">
-                    <label for="passkey-name">"Name of the new passkey"</label>
+                    <label for="passkey-name">{t!(l, islands.passkey_name)}</label>
                     <div class="input-row">
                         <input id="passkey-name" type="text" autocomplete="off"
-                            placeholder="Work laptop" node_ref=name
+                            placeholder=t!(l, islands.passkey_placeholder) node_ref=name
                             aria-invalid=move || if error.get().is_some() { "true" } else { "false" }
                             aria-describedby="passkey-name-error"
                             on:keydown=move |ev| if ev.key() == "Enter" { ev.prevent_default(); add() }/>
@@ -223,7 +235,7 @@ pub fn AddPasskey() -> impl IntoView {
                 <button type="button" data-testid="add-passkey" disabled=move || busy.get()
                     aria-busy=move || if busy.get() { "true" } else { "false" }
                     on:click=move |_| add()>
-                    {move || if busy.get() { "Waiting for your passkey…" } else { "Add a passkey" }}
+                    {move || if busy.get() { t!(l, islands.waiting) } else { t!(l, islands.add_passkey) }}
                 </button>
             })}
         </div>

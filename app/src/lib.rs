@@ -18,6 +18,9 @@ mod browser;
 mod passkey_browser;
 pub mod domain;
 pub mod error;
+// The translations: `mod i18n`, generated from `locales/*.json` by
+// `build.rs`. Read them with `t!` (domain/language.rs).
+include!(concat!(env!("OUT_DIR"), "/i18n/mod.rs"));
 pub mod islands;
 #[cfg(feature = "ssr")]
 pub mod pages;

@@ -88,7 +88,7 @@ pub async fn autofill_available() -> bool {
 /// POSTs `fields` to a server function and answers its JSON, or the
 /// error's message in words.
 async fn post(path: &str, fields: &[(&str, &str)]) -> Result<JsValue, Failure> {
-    let unreachable = || Failure::Said(ApiError::UNREACHABLE.to_owned());
+    let unreachable = || Failure::Said(ApiError::unreachable_message().to_owned());
     let body = UrlSearchParams::new().map_err(|_| unreachable())?;
     for (name, value) in fields {
         body.append(name, value);
@@ -114,7 +114,7 @@ async fn post(path: &str, fields: &[(&str, &str)]) -> Result<JsValue, Failure> {
     }
     let message = get(&json, "message").as_string();
     Err(Failure::Said(message.unwrap_or_else(|| {
-        "Something went wrong on our side. Please try again.".to_owned()
+        crate::t!(crate::domain::Language::current(), islands.our_side).to_owned()
     })))
 }
 
@@ -128,7 +128,7 @@ async fn ceremony(
     mediation: Option<&str>,
     signal: Option<&AbortSignal>,
 ) -> Result<String, Failure> {
-    let said = |_| Failure::Said("This browser could not use a passkey here.".to_owned());
+    let said = |_| Failure::Said(crate::t!(crate::domain::Language::current(), islands.no_passkey_here).to_owned());
     let public_key = call(&public_key_credential(), parse, Some(&get(options, "publicKey"))).map_err(said)?;
     let request = Object::new();
     let _ = Reflect::set(&request, &"publicKey".into(), &public_key);
@@ -147,7 +147,7 @@ async fn ceremony(
     JSON::stringify(&json)
         .ok()
         .and_then(|s| s.as_string())
-        .ok_or_else(|| Failure::Said("This browser could not use a passkey here.".to_owned()))
+        .ok_or_else(|| Failure::Said(crate::t!(crate::domain::Language::current(), islands.no_passkey_here).to_owned()))
 }
 
 /// Signs in with a passkey: with `autofill`, as the email field's

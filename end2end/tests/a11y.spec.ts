@@ -9,10 +9,11 @@ import { totp } from "./totp";
 // own scripts (the hydration script and the WASM) are blocked: the page is
 // exactly what a browser without JavaScript shows, and axe can still read it.
 
-async function pageFor(browser: Browser, testInfo: TestInfo, colorScheme: "light" | "dark"): Promise<Page> {
+async function pageFor(browser: Browser, testInfo: TestInfo, colorScheme: "light" | "dark", locale = "en-US"): Promise<Page> {
   const context = await browser.newContext({
     baseURL: testInfo.project.use.baseURL,
     colorScheme,
+    locale,
     javaScriptEnabled: true,
   });
   if (!jsEnabled(testInfo)) {
@@ -121,5 +122,32 @@ for (const colorScheme of ["light", "dark"] as const) {
       await expect(page.getByLabel("Code", { exact: true })).toHaveAttribute("aria-invalid", "true");
       expect(await violations(page), "axe on a wrong second step").toEqual([]);
     });
+  });
+}
+
+// The Korean pages, in both schemes: a page whose words are longer or
+// shorter must still fit, contrast and name everything.
+for (const colorScheme of ["light", "dark"] as const) {
+  test(`the Korean pages pass axe, signed out and signed in, with an error showing (${colorScheme})`, async ({ browser }, testInfo) => {
+    test.setTimeout(60_000);
+    const page = await pageFor(browser, testInfo, colorScheme, "ko-KR");
+    for (const path of ["/", "/login", "/login/verify", "/signup", "/no-such-page", "/reset-password", `/reset-password/${"x".repeat(43)}`]) {
+      await expectAccessible(page, path, testInfo, colorScheme);
+      await expect(page.locator("html")).toHaveAttribute("lang", "ko");
+    }
+    await visit(page, "/signup", testInfo);
+    await page.getByLabel("이메일").fill(uniqueEmail(testInfo));
+    await page.getByLabel("비밀번호", { exact: true }).fill("short");
+    await page.getByRole("button", { name: "회원가입" }).click();
+    await expect(page.getByLabel("비밀번호", { exact: true })).toHaveAttribute("aria-invalid", "true");
+    expect(await violations(page), "axe on a refused Korean sign-up").toEqual([]);
+    await page.getByLabel("비밀번호", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "회원가입" }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+    for (const path of ["/profile", "/sessions", "/security", "/reauthenticate?next=%2Fsecurity"]) {
+      await expectAccessible(page, path, testInfo, colorScheme);
+      await expect(page.locator("html")).toHaveAttribute("lang", "ko");
+    }
+    await page.context().close();
   });
 }

@@ -1,4 +1,4 @@
-import { APIRequestContext, expect, Page, request, TestInfo } from "@playwright/test";
+import { APIRequestContext, expect, Locator, Page, request, TestInfo } from "@playwright/test";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -69,3 +69,34 @@ export const REAUTH_WINDOW_SECS = 6;
 export const reauthBaseURL = `http://localhost:${
   process.env.E2E_REAUTH_PORT ?? String(Number(process.env.E2E_PORT ?? "3100") + 1)
 }`;
+
+/** Presses Tab until `target` has focus, checking every stop on the way. */
+export async function tabTo(page: Page, target: Locator, what: string) {
+  const stops: string[] = [];
+  for (let i = 0; i < 25; i++) {
+    await page.keyboard.press("Tab");
+    const stop = await page.evaluate(() => {
+      const el = document.activeElement as HTMLElement | null;
+      if (!el || el === document.body) return null;
+      const box = el.getBoundingClientRect();
+      const style = getComputedStyle(el);
+      const name = el.getAttribute("aria-label") || el.textContent || el.getAttribute("name") || el.tagName;
+      return {
+        name: name.trim().replace(/\s+/g, " "),
+        onScreen: box.width > 0 && box.height > 0 && box.top >= -1 && box.bottom <= innerHeight + 1, // sub-pixel layout
+        where: `${Math.round(box.top)}..${Math.round(box.bottom)} of ${innerHeight}, scrolled ${scrollY}`,
+        ring: el.matches(":focus-visible") && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
+      };
+    });
+    if (!stop) {
+      stops.push("(the page)");
+      continue;
+    }
+    stops.push(stop.name);
+    expect(stop.onScreen, `"${stop.name}" is on screen when focused (${stop.where})`).toBe(true);
+    expect(stop.ring, `"${stop.name}" shows a focus ring`).toBe(true);
+    if (await target.evaluateAll((els) => els.includes(document.activeElement as Element))) return;
+  }
+  throw new Error(`Tab never reached ${what}; it went ${stops.join(" → ")}`);
+}
+

@@ -1,5 +1,5 @@
-import { expect, Locator, Page, test, TestInfo } from "@playwright/test";
-import { jsEnabled, me, otherDevice, PASSWORD, uniqueEmail, visit } from "./helpers";
+import { expect, Page, test, TestInfo } from "@playwright/test";
+import { jsEnabled, me, otherDevice, PASSWORD, tabTo, uniqueEmail, visit } from "./helpers";
 import { totp } from "./totp";
 
 // A person with only a keyboard, on a phone and on a desktop, with
@@ -10,36 +10,6 @@ import { totp } from "./totp";
 // every new page starts from the top, with JavaScript as without.
 
 const sizes = { phone: { width: 390, height: 760 }, desktop: { width: 1100, height: 720 } };
-
-/** Presses Tab until `target` has focus, checking every stop on the way. */
-async function tabTo(page: Page, target: Locator, what: string) {
-  const stops: string[] = [];
-  for (let i = 0; i < 25; i++) {
-    await page.keyboard.press("Tab");
-    const stop = await page.evaluate(() => {
-      const el = document.activeElement as HTMLElement | null;
-      if (!el || el === document.body) return null;
-      const box = el.getBoundingClientRect();
-      const style = getComputedStyle(el);
-      const name = el.getAttribute("aria-label") || el.textContent || el.getAttribute("name") || el.tagName;
-      return {
-        name: name.trim().replace(/\s+/g, " "),
-        onScreen: box.width > 0 && box.height > 0 && box.top >= -1 && box.bottom <= innerHeight + 1, // sub-pixel layout
-        where: `${Math.round(box.top)}..${Math.round(box.bottom)} of ${innerHeight}, scrolled ${scrollY}`,
-        ring: el.matches(":focus-visible") && style.outlineStyle !== "none" && parseFloat(style.outlineWidth) >= 2,
-      };
-    });
-    if (!stop) {
-      stops.push("(the page)");
-      continue;
-    }
-    stops.push(stop.name);
-    expect(stop.onScreen, `"${stop.name}" is on screen when focused (${stop.where})`).toBe(true);
-    expect(stop.ring, `"${stop.name}" shows a focus ring`).toBe(true);
-    if (await target.evaluateAll((els) => els.includes(document.activeElement as Element))) return;
-  }
-  throw new Error(`Tab never reached ${what}; it went ${stops.join(" → ")}`);
-}
 
 /**
  * A new page starts where a page load starts: the next Tab reaches the

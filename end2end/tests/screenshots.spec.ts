@@ -101,3 +101,38 @@ for (const [size, viewport] of Object.entries(sizes)) {
     await shoot(page, `${size}-dark-sessions`);
   });
 }
+
+// The same pages in Korean, for a browser that asks for it.
+test.describe("in Korean", () => {
+  test.use({ locale: "ko-KR" });
+  for (const [size, viewport] of Object.entries(sizes)) {
+    test(`screenshots of the Korean pages (${size})`, async ({ page }) => {
+      await page.setViewportSize(viewport);
+      const ready = () => expect(page.locator("body[data-hydrated]")).toBeAttached();
+
+      await page.goto("/login");
+      await ready();
+      await expect(page.locator("html")).toHaveAttribute("lang", "ko");
+      await page.getByLabel("이메일").fill("ada@example.com");
+      await page.getByLabel("비밀번호", { exact: true }).fill("not the password");
+      await page.getByRole("button", { name: "로그인", exact: true }).click();
+      await expect(page.getByRole("alert")).toContainText("비밀번호가 맞지 않습니다");
+      await shoot(page, `${size}-ko-login-error`);
+
+      await page.goto("/signup");
+      await ready();
+      await page.getByLabel("이메일").fill(`ada.ko.${size}@example.com`);
+      await page.getByLabel("비밀번호", { exact: true }).fill(PASSWORD);
+      await shoot(page, `${size}-ko-signup`);
+      await page.getByRole("button", { name: "회원가입" }).click();
+      await expect(page).toHaveURL(/\/profile$/);
+      await expect(page.getByTestId("profile-email")).toHaveText(`ada.ko.${size}@example.com`);
+      await shoot(page, `${size}-ko-profile`);
+
+      await page.goto("/sessions");
+      await ready();
+      await expect(page.getByTestId("session")).toHaveCount(1);
+      await shoot(page, `${size}-ko-sessions`);
+    });
+  }
+});

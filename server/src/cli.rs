@@ -15,7 +15,7 @@
 
 use crate::{config::Config, Stores};
 use app::{
-    domain::{describe_user_agent, Email},
+    domain::{describe_user_agent, Email, Language},
     ssr::{session, store, users::Users},
 };
 use std::{fmt::Write as _, process::ExitCode};
@@ -104,7 +104,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                     unix_to_utc(auth.created_at),
                     unix_to_utc(auth.last_seen_at),
                     if auth.ip.is_empty() { "-" } else { &auth.ip },
-                    describe_user_agent(&auth.user_agent),
+                    describe_user_agent(&auth.user_agent, Language::ENGLISH),
                 )?;
             }
         }
@@ -129,7 +129,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                     unix_to_utc(event.at),
                     event.kind,
                     if event.ip.is_empty() { "-" } else { &event.ip },
-                    describe_user_agent(&event.user_agent),
+                    describe_user_agent(&event.user_agent, Language::ENGLISH),
                 )?;
             }
         }
@@ -159,7 +159,7 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                     queued: std::sync::Arc::new(tokio::sync::Notify::new()),
                 });
                 app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs)
-                    .notify(&user.email, &app::ssr::mail::templates::Notice::TotpDisabled)
+                    .notify(&user, &app::ssr::mail::templates::Notice::TotpDisabled)
                     .await
                     .map_err(|e| anyhow::anyhow!("{}", e.message))?;
                 writeln!(

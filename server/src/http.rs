@@ -2,7 +2,7 @@
 //! protected-page redirect, the session's idle timeout, the CSRF check and
 //! the security headers.
 
-use app::domain::Flash;
+use app::domain::{Flash, Language};
 use app::error::ApiError;
 use app::ssr::{
     flash::{self, FormState},
@@ -83,6 +83,10 @@ pub async fn api_status(
 /// `__path`); `None` when it carries none.
 fn without_error_info(location: &str) -> Option<String> {
     let (base, query) = location.split_once('?')?;
+    // server_fn leaves a bare `?` where it took its own keys out.
+    if query.is_empty() {
+        return Some(base.to_owned());
+    }
     let is_error_info = |key: &str| key == "__err" || key == "__path";
     let pairs: Vec<(String, String)> = form_urlencoded::parse(query.as_bytes())
         .into_owned()
@@ -323,16 +327,79 @@ pub async fn session_guard(
     next.run(req).await
 }
 
+/// The language a browser asks for by itself: its `lang` cookie (a choice
+/// made here) and its `Accept-Language`.
+fn asked_language(headers: &axum::http::HeaderMap) -> (Option<Language>, Option<&str>) {
+    let cookie = headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == Language::COOKIE)
+        .and_then(|(_, value)| Language::from_code(value.trim()));
+    let accept = headers.get(header::ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    (cookie, accept)
+}
+
+/// Answers the request in `language`: [`Language::current`] for what the
+/// calls write, the request's extensions for the pages.
+async fn answer_in(language: Language, mut req: Request, next: Next) -> Response {
+    req.extensions_mut().insert(language);
+    let mut res = app::ssr::language::scope(language, next.run(req)).await;
+    // The same address answers in different languages (said once, though
+    // the language is chosen twice).
+    let said = res.headers().get_all(header::VARY).iter().any(|v| v == "Accept-Language");
+    if !said {
+        res.headers_mut().append(header::VARY, HeaderValue::from_static("Accept-Language"));
+    }
+    res
+}
+
+/// Outermost: the language from the headers alone, for the errors given
+/// before the session is read (a cross-site post, a 503).
+pub async fn browser_language(req: Request, next: Next) -> Response {
+    let (cookie, accept) = asked_language(req.headers());
+    let language = Language::negotiate(cookie.map(Language::code), None, accept);
+    answer_in(language, req, next).await
+}
+
+/// Inside the session guard, the request's language once and for all: the
+/// `lang` cookie, the signed-in account's language, `Accept-Language`,
+/// English. The account's is read from the account (one indexed read), not
+/// from the session, so a choice made in another browser counts at once;
+/// only when this browser made no choice of its own.
+pub async fn language(
+    axum::extract::State(state): axum::extract::State<Arc<AppState>>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let (cookie, accept) = asked_language(req.headers());
+    let account = match (cookie, req.extensions().get::<RequestAuth>()) {
+        (None, Some(RequestAuth(Some(auth)))) => {
+            let user_id = auth.user_id;
+            state.users.language(user_id).await.ok().flatten().or(auth.language)
+        }
+        _ => None,
+    };
+    let language = Language::negotiate(cookie.map(Language::code), account, accept);
+    answer_in(language, req, next).await
+}
+
 /// An error outside a server function: JSON for scripts and the API, a
 /// short page in words for a browser.
 pub fn error_response(accept: Option<&HeaderValue>, err: ApiError) -> Response {
     let status = StatusCode::from_u16(err.code.status()).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
     let mut res = if accepts_html(accept) {
+        let language = Language::current();
         let page = format!(
-            "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-             <title>Gatehouse</title></head><body><main><h1>Sorry</h1><p>{}</p>\
-             <p><a href=\"/\">Back to the home page</a></p></main></body></html>",
-            err.message
+            "<!DOCTYPE html><html lang=\"{}\"><head><meta charset=\"utf-8\">\
+             <title>Gatehouse</title></head><body><main><h1>{}</h1><p>{}</p>\
+             <p><a href=\"/\">{}</a></p></main></body></html>",
+            language.code(),
+            ApiError::page_title(language),
+            err.message,
+            ApiError::page_home_link(language),
         );
         (
             status,

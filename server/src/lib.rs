@@ -438,6 +438,7 @@ fn app_routes(
     let production = config.app_env == AppEnv::Production;
     let lifetimes = state.lifetimes;
     let state_for_forms = state.clone();
+    let state_for_language = state.clone();
     let leptos_options = config.leptos.clone();
     let site = SiteOptions(Arc::new(leptos_options.clone()));
     let routes = route_list();
@@ -485,6 +486,8 @@ fn app_routes(
             config.leptos.hash_files,
             http::cache_control,
         ))
+        // Inside the guard: the signed-in account's language counts.
+        .layer(middleware::from_fn_with_state(state_for_language, http::language))
         .layer(middleware::from_fn_with_state(
             lifetimes,
             http::session_guard,
@@ -532,6 +535,8 @@ fn outer_layers(routes: Router, config: &Config, base_url: &str) -> Router {
         .layer(tower::util::option_layer(hsts))
         .layer(http::compress_pages())
         .layer(middleware::from_fn(http::no_500))
+        // Errors before the session is read speak the browser's language.
+        .layer(middleware::from_fn(http::browser_language))
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         // Every log line of a request in its span, with the request's id.
         .layer(telemetry::trace_layer(telemetry::Routes::new(

@@ -19,6 +19,8 @@ pub struct User {
     pub email_confirmed: bool,
     /// Whether logging in takes a second step.
     pub two_factor: bool,
+    /// The account's language (`en`, `ko`): its mail's.
+    pub language: crate::domain::Language,
 }
 
 /// The API's "who am I": the signed-in user, or 401. Who is signed in, and
@@ -41,6 +43,7 @@ pub async fn me() -> Result<User, ApiError> {
         email: auth.email,
         email_confirmed: flags.email_confirmed,
         two_factor: flags.two_factor,
+        language: flags.language,
     })
 }
 

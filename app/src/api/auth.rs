@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{is_checked, Email, EventKind, NextPath, Password},
+    domain::{is_checked, Email, EventKind, Language, NextPath, Password},
     ssr::{client, common_passwords, session, throttle::Keys, AppState},
 };
 #[cfg(feature = "ssr")]
@@ -45,12 +45,12 @@ pub async fn signup(email: String, password: String) -> Result<(), ApiError> {
         // The account and its confirmation mail, in one transaction.
         let user_id = state
             .accounts
-            .sign_up(&parsed_email, &hash, &client())
+            .sign_up(&parsed_email, &hash, Language::current(), &client())
             .await?
             .ok_or_else(ApiError::email_taken)?;
         let session = session::current().await?;
         let email = parsed_email.as_str();
-        session::log_in(&session, user_id, email, false, &state.lifetimes, client()).await?;
+        session::log_in(&session, user_id, email, Language::current(), false, &state.lifetimes, client()).await?;
         leptos_axum::redirect("/profile");
         Ok(())
     }
@@ -96,11 +96,12 @@ pub async fn login(
             return Ok(LoginStep { second_factor: true });
         }
         state.throttle.clear_account(&keys).await?;
-        notice_if_new_device(&state, user.id, &user.email, &client, false).await?;
+        notice_if_new_device(&state, &user, &client, false).await?;
         session::log_in(
             &session,
             user.id,
             &user.email,
+            user.language(),
             remember,
             &state.lifetimes,
             client.clone(),
@@ -187,24 +188,23 @@ async fn throttled(
 
 /// After a sign-in: a notice to the account's address when it came from
 /// a browser and network the account has not used in 90 days (with both,
-/// and a link to `/sessions`). `recorded`: this sign-in's event is in the
-/// log already.
+/// and a link to `/sessions`), in the account's language. `recorded`:
+/// this sign-in's event is in the log already.
 #[cfg(feature = "ssr")]
 pub(crate) async fn notice_if_new_device(
     state: &AppState,
-    user_id: i64,
-    email: &str,
+    user: &crate::ssr::users::UserRow,
     client: &crate::ssr::session::Client,
     recorded: bool,
 ) -> Result<(), ApiError> {
-    if state.security_log.known_device(user_id, client, recorded).await? {
+    if state.security_log.known_device(user.id, client, recorded).await? {
         return Ok(());
     }
     let notice = crate::ssr::mail::templates::Notice::NewSignIn {
-        device: crate::domain::describe_user_agent(&client.user_agent),
+        device: crate::domain::describe_user_agent(&client.user_agent, user.language()),
         network: crate::ssr::security_log::network_of(&client.ip),
     };
-    state.accounts.notify(email, &notice).await
+    state.accounts.notify(user, &notice).await
 }
 
 /// `RATE_LIMIT_PER_IP`: one of the client's anonymous writes this minute

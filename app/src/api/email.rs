@@ -30,7 +30,7 @@ pub async fn request_password_reset(email: String) -> Result<String, ApiError> {
         }
         flash::leave(Flash::ResetLinkSent);
         leptos_axum::redirect("/reset-password");
-        Ok(Flash::RESET_LINK_SENT.to_owned())
+        Ok(Flash::ResetLinkSent.message(crate::domain::Language::current()).to_owned())
     }
     .await;
     result.map_err(|err| keep_email(err, &email))
@@ -171,7 +171,7 @@ pub async fn change_email(new_email: String, password: String) -> Result<(), Api
     if parsed.as_str() == caller.user.email {
         return Err(keep(ApiError::invalid(
             Some(Field::NewEmail),
-            "That is already your address.",
+            crate::t!(crate::domain::Language::current(), errors.same_address),
         )));
     }
     if caller.state.users.by_email(&parsed).await?.is_some() {

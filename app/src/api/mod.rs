@@ -8,13 +8,15 @@
 //! - `sessions`: listing and ending sessions;
 //! - `caller`: the signed-in caller every account call starts from;
 //! - `email`: the calls behind mailed links; `reauth`: recent
-//!   authentication; `two_factor` and `passkeys`; `security_log`: the log.
+//!   authentication; `two_factor` and `passkeys`; `security_log`: the log;
+//! - `language`: the reader's choice of language.
 
 mod account;
 mod auth;
 #[cfg(feature = "ssr")]
 mod caller;
 mod email;
+mod language;
 mod passkeys;
 mod reauth;
 mod security_log;
@@ -26,6 +28,7 @@ pub use auth::*;
 #[cfg(feature = "ssr")]
 pub(crate) use caller::*;
 pub use email::*;
+pub use language::*;
 pub use passkeys::*;
 pub use reauth::*;
 pub use security_log::*;

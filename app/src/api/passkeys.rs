@@ -72,7 +72,7 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
     let passkeys = &caller.state.passkeys;
     passkeys.register_finish(registration, &credential, name.as_str(), &client()).await?;
     let notice = Notice::PasskeyAdded { name: name.as_str().to_owned() };
-    caller.state.accounts.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user, &notice).await?;
     // The island loads /security next, which shows it.
     flash::leave_for_next_page(Flash::PasskeyAdded);
     Ok(())
@@ -82,6 +82,7 @@ pub async fn passkey_register_finish(credential: String, name: String) -> Result
 pub async fn list_passkeys() -> Result<Vec<PasskeyInfo>, ApiError> {
     let caller = Caller::get().await?;
     let now = session::now();
+    let language = crate::domain::Language::current();
     let listed = caller.state.passkeys.list(caller.user.id).await?;
     Ok(listed
         .into_iter()
@@ -90,8 +91,8 @@ pub async fn list_passkeys() -> Result<Vec<PasskeyInfo>, ApiError> {
             name: p.name,
             created_at: rfc3339(p.created_at),
             last_used_at: p.last_used_at.map(rfc3339),
-            created_ago: time_ago(now - p.created_at),
-            last_used_ago: p.last_used_at.map(|at| time_ago(now - at)),
+            created_ago: time_ago(now - p.created_at, language),
+            last_used_ago: p.last_used_at.map(|at| time_ago(now - at, language)),
         })
         .collect())
 }
@@ -107,7 +108,7 @@ pub async fn passkey_delete(id: String) -> Result<(), ApiError> {
         return Err(ApiError::no_such_passkey());
     };
     let notice = Notice::PasskeyRemoved { name };
-    caller.state.accounts.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user, &notice).await?;
     flash::leave(Flash::PasskeyRemoved);
     leptos_axum::redirect("/security#passkeys");
     Ok(())
@@ -160,8 +161,8 @@ pub async fn passkey_login_finish(credential: String) -> Result<(), ApiError> {
         login_outcome("passkey");
         return Ok(());
     }
-    super::notice_if_new_device(&state, user.id, &user.email, &client, true).await?;
-    session::log_in(&session, user.id, &user.email, false, &state.lifetimes, client).await?;
+    super::notice_if_new_device(&state, &user, &client, true).await?;
+    session::log_in(&session, user.id, &user.email, user.language(), false, &state.lifetimes, client).await?;
     login_outcome("passkey");
     Ok(())
 }

@@ -32,14 +32,15 @@ pub async fn security_events() -> Result<Vec<SecurityEvent>, ApiError> {
     use crate::domain::{describe_user_agent, time_ago, EventKind};
     let caller = Caller::get().await?;
     let now = crate::ssr::session::now();
+    let language = crate::domain::Language::current();
     let events = caller.state.security_log.for_user(caller.user.id, RECENT).await?;
     Ok(events
         .into_iter()
         .map(|e| SecurityEvent {
-            what: EventKind::from_code(&e.kind).map_or_else(|| e.kind.clone(), |k| k.words().to_owned()),
+            what: EventKind::from_code(&e.kind).map_or_else(|| e.kind.clone(), |k| k.words(language).to_owned()),
             at: rfc3339(e.at),
-            ago: time_ago(now - e.at),
-            device: describe_user_agent(&e.user_agent),
+            ago: time_ago(now - e.at, language),
+            device: describe_user_agent(&e.user_agent, language),
             kind: e.kind,
             ip: e.ip,
             user_agent: e.user_agent,

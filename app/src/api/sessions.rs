@@ -45,6 +45,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
     let current = caller.current_hash();
     let rows = caller.own_sessions().await?;
     let now = session::now();
+    let language = crate::domain::Language::current();
     let mut sessions: Vec<(i64, SessionInfo)> = rows
         .into_iter()
         .filter_map(|(hash, data)| {
@@ -54,9 +55,9 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
                 current: current.as_deref() == Some(hash.as_str()),
                 created_at: rfc3339(auth.created_at),
                 last_seen_at: rfc3339(auth.last_seen_at),
-                created_ago: time_ago(now - auth.created_at),
-                last_seen_ago: time_ago(now - auth.last_seen_at),
-                device: crate::domain::describe_user_agent(&auth.user_agent),
+                created_ago: time_ago(now - auth.created_at, language),
+                last_seen_ago: time_ago(now - auth.last_seen_at, language),
+                device: crate::domain::describe_user_agent(&auth.user_agent, language),
                 user_agent: auth.user_agent,
                 ip: auth.ip,
             };

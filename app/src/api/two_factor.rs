@@ -82,7 +82,7 @@ pub async fn totp_disable(password: String) -> Result<(), ApiError> {
     caller.confirm_password(&password, Field::Password).await?;
     if caller.state.two_factor.disable(caller.user.id, &client()).await? {
         let notice = crate::ssr::mail::templates::Notice::TotpDisabled;
-        caller.state.accounts.notify(&caller.user.email, &notice).await?;
+        caller.state.accounts.notify(&caller.user, &notice).await?;
     }
     flash::leave(Flash::TotpDisabled);
     leptos_axum::redirect("/security#two-step");
@@ -98,12 +98,12 @@ pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiErr
     if !factors.enabled(caller.user.id).await? {
         return Err(ApiError::invalid(
             None,
-            "Recovery codes go with two-step verification: turn it on first.",
+            crate::t!(crate::domain::Language::current(), errors.codes_need_two_step),
         ));
     }
     let codes = factors.new_codes(caller.user.id, &client()).await?;
     let notice = crate::ssr::mail::templates::Notice::RecoveryCodesCreated;
-    caller.state.accounts.notify(&caller.user.email, &notice).await?;
+    caller.state.accounts.notify(&caller.user, &notice).await?;
     codes_made(codes, Flash::RecoveryCodesCreated).await
 }
 
@@ -134,9 +134,9 @@ pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
         return Err(ApiError::bad_code());
     };
     state.throttle.clear_account(&keys).await?;
-    super::notice_if_new_device(&state, user.id, &user.email, &client, false).await?;
+    super::notice_if_new_device(&state, &user, &client, false).await?;
     // A new id: the pending login's cookie never becomes a signed-in one.
-    session::log_in(&session, user.id, &user.email, pending.remember, &state.lifetimes, client.clone()).await?;
+    session::log_in(&session, user.id, &user.email, user.language(), pending.remember, &state.lifetimes, client.clone()).await?;
     state.security_log.record(Some(user.id), EventKind::Login, &client).await?;
     login_outcome("ok");
     if passed == Passed::RecoveryCode {

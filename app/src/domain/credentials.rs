@@ -2,7 +2,11 @@
 //! hold valid values: an email, a password, a second-step code, a mailed
 //! link's token, a passkey's name; and where a person may be sent next.
 
-use super::forms::{Field, Invalid};
+use super::{
+    forms::{Field, Invalid},
+    Language,
+};
+use crate::t;
 use std::fmt;
 
 /// A syntactically plausible email address, trimmed and lower-cased so that
@@ -29,13 +33,13 @@ impl Email {
         };
         let email = input.trim();
         if email.is_empty() {
-            return Err(invalid("Enter your email address."));
+            return Err(invalid(t!(Language::current(), invalid.email_empty)));
         }
         if email.len() > Self::MAX_LEN {
-            return Err(invalid("That email address is too long."));
+            return Err(invalid(t!(Language::current(), invalid.email_too_long)));
         }
         let Some((local, domain)) = email.rsplit_once('@') else {
-            return Err(invalid("Enter an email address like name@example.com."));
+            return Err(invalid(t!(Language::current(), invalid.email_shape)));
         };
         let plausible_domain = domain.contains('.')
             && !domain.starts_with('.')
@@ -50,7 +54,7 @@ impl Email {
             || email.chars().any(|c| c.is_whitespace() || c.is_control())
             || !plausible_domain
         {
-            return Err(invalid("Enter an email address like name@example.com."));
+            return Err(invalid(t!(Language::current(), invalid.email_shape)));
         }
         Ok(())
     }
@@ -83,10 +87,10 @@ impl Password {
         };
         let chars = input.chars().count();
         if chars < Self::MIN_CHARS {
-            return Err(invalid("Use at least 8 characters for your password."));
+            return Err(invalid(t!(Language::current(), invalid.password_short)));
         }
         if chars > Self::MAX_CHARS {
-            return Err(invalid("Use at most 128 characters for your password."));
+            return Err(invalid(t!(Language::current(), invalid.password_long)));
         }
         Ok(Self(input.to_owned()))
     }
@@ -101,17 +105,16 @@ impl Password {
     /// check needs the server's list, so it comes with the post.
     pub fn hint(typed: &str) -> String {
         let chars = typed.chars().count();
+        let language = Language::current();
         match chars {
-            0 => "At least 8 characters. A long phrase you can remember is best.".to_owned(),
+            0 => t!(language, hint.empty).to_owned(),
             1..Self::MIN_CHARS => match Self::MIN_CHARS - chars {
-                1 => "1 more character needed.".to_owned(),
-                n => format!("{n} more characters needed."),
+                1 => t!(language, hint.one_more).to_owned(),
+                n => t!(language, hint.more, count = n).to_string(),
             },
-            Self::MIN_CHARS..16 => {
-                "Long enough. A few more characters make it much harder to guess.".to_owned()
-            }
-            16..=Self::MAX_CHARS => "A strong length. Good.".to_owned(),
-            _ => format!("{} characters too long.", chars - Self::MAX_CHARS),
+            Self::MIN_CHARS..16 => t!(language, hint.long_enough).to_owned(),
+            16..=Self::MAX_CHARS => t!(language, hint.strong).to_owned(),
+            _ => t!(language, hint.too_long, count = chars - Self::MAX_CHARS).to_string(),
         }
     }
 }
@@ -205,7 +208,7 @@ impl TwoFactorCode {
             .flat_map(char::to_lowercase)
             .collect();
         if compact.is_empty() {
-            return Err(invalid("Enter the code from your authenticator app."));
+            return Err(invalid(t!(Language::current(), invalid.code_empty)));
         }
         if compact.len() == 6 && compact.bytes().all(|b| b.is_ascii_digit()) {
             return Ok(Self::Totp(compact));
@@ -215,9 +218,7 @@ impl TwoFactorCode {
         {
             return Ok(Self::Recovery(compact));
         }
-        Err(invalid(
-            "Enter the 6 digits your authenticator app shows, or one of your recovery codes.",
-        ))
+        Err(invalid(t!(Language::current(), invalid.code_shape)))
     }
 }
 
@@ -240,10 +241,10 @@ impl PasskeyName {
     pub fn parse(input: &str) -> Result<Self, &'static str> {
         let name = input.trim();
         if name.is_empty() {
-            return Err("Give the passkey a name, such as \"Work laptop\".");
+            return Err(t!(Language::current(), invalid.passkey_name_empty));
         }
         if name.chars().count() > Self::MAX_CHARS {
-            return Err("That name is too long: use at most 64 characters.");
+            return Err(t!(Language::current(), invalid.passkey_name_long));
         }
         Ok(Self(name.to_owned()))
     }

@@ -1,6 +1,9 @@
 //! What the security log records, by the contract's `type` names.
 
 
+use super::Language;
+use crate::t;
+
 coded_enum! {
 /// What the security log records, by the contract's `type` names.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,27 +32,27 @@ pub enum EventKind {
 
 impl EventKind {
     /// The event in words, for the `/security` page.
-    pub fn words(self) -> &'static str {
+    pub fn words(self, language: Language) -> &'static str {
         match self {
-            Self::Signup => "Account created",
-            Self::Login => "Logged in",
-            Self::LoginFailed => "Failed login (wrong password)",
-            Self::LoginThrottled => "Login refused: too many failed attempts",
-            Self::Logout => "Logged out",
-            Self::SessionRevoked => "A session was ended",
-            Self::LogoutOthers => "Every other session was signed out",
-            Self::PasswordChanged => "Password changed",
-            Self::PasswordReset => "Password reset by email",
-            Self::EmailChangeRequested => "Change of email asked for",
-            Self::EmailChanged => "Email address changed",
-            Self::EmailConfirmed => "Email address confirmed",
-            Self::TotpEnabled => "Two-step verification turned on",
-            Self::TotpDisabled => "Two-step verification turned off",
-            Self::RecoveryCodesCreated => "New recovery codes made",
-            Self::RecoveryCodeUsed => "A recovery code was used to log in",
-            Self::PasskeyAdded => "Passkey added",
-            Self::PasskeyRemoved => "Passkey removed",
-            Self::PasskeyLogin => "Logged in with a passkey",
+            Self::Signup => t!(language, events.signup),
+            Self::Login => t!(language, events.login),
+            Self::LoginFailed => t!(language, events.login_failed),
+            Self::LoginThrottled => t!(language, events.login_throttled),
+            Self::Logout => t!(language, events.logout),
+            Self::SessionRevoked => t!(language, events.session_revoked),
+            Self::LogoutOthers => t!(language, events.logout_others),
+            Self::PasswordChanged => t!(language, events.password_changed),
+            Self::PasswordReset => t!(language, events.password_reset),
+            Self::EmailChangeRequested => t!(language, events.email_change_requested),
+            Self::EmailChanged => t!(language, events.email_changed),
+            Self::EmailConfirmed => t!(language, events.email_confirmed),
+            Self::TotpEnabled => t!(language, events.totp_enabled),
+            Self::TotpDisabled => t!(language, events.totp_disabled),
+            Self::RecoveryCodesCreated => t!(language, events.recovery_codes_created),
+            Self::RecoveryCodeUsed => t!(language, events.recovery_code_used),
+            Self::PasskeyAdded => t!(language, events.passkey_added),
+            Self::PasskeyRemoved => t!(language, events.passkey_removed),
+            Self::PasskeyLogin => t!(language, events.passkey_login),
         }
     }
 }

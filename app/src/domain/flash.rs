@@ -1,5 +1,7 @@
 //! The messages a redirect leaves for the page it lands on.
 
+use super::Language;
+use crate::t;
 use serde::{Deserialize, Serialize};
 
 coded_enum! {
@@ -34,42 +36,31 @@ pub enum Flash {
 
 impl Flash {
     pub const COOKIE: &'static str = "gatehouse_flash";
-    /// What `/reset-password` says whatever was typed: the same words
-    /// whether or not an account has that address.
-    pub const RESET_LINK_SENT: &'static str =
-        "If an account exists for that address, a link is on its way. \
-         Check your inbox, and your spam folder if it doesn't arrive.";
-
-    pub fn message(self) -> &'static str {
+    /// The message in words. (`ResetLinkSent` is what `/reset-password`
+    /// says whatever was typed: the same words whether or not an account
+    /// has that address.)
+    pub fn message(self, language: Language) -> &'static str {
         match self {
-            Self::LoggedOut => "You have been logged out.",
-            Self::SessionExpired => "Your session expired, please log in again.",
-            Self::PasswordChanged => "Password changed; other sessions were signed out.",
-            Self::SessionRevoked => "That session has ended.",
-            Self::OthersLoggedOut => "Every other session has been signed out.",
-            Self::AccountDeleted => "Your account has been deleted.",
-            Self::ResetLinkSent => Self::RESET_LINK_SENT,
-            Self::PasswordReset => {
-                "Your password has been reset and every device was signed out. \
-                 Log in with your new password."
-            }
-            Self::EmailConfirmed => "Thank you: your email address is confirmed.",
-            Self::EmailChanged => {
-                "Your email address has been changed. Use the new one to log in."
-            }
-            Self::ConfirmationSent => "A new confirmation link is on its way to your inbox.",
-            Self::AlreadyConfirmed => "Your email address is already confirmed.",
-            Self::EmailChangeRequested => {
-                "Check the new address's inbox for a link to confirm the change. \
-                 Until you use it, your email stays as it is."
-            }
-            Self::TotpEnabled => "Two-step verification is on. Keep your recovery codes somewhere safe.",
-            Self::TotpDisabled => "Two-step verification is off: logging in takes your password alone.",
-            Self::RecoveryCodesCreated => "New recovery codes made; the old ones no longer work.",
-            Self::PasskeyRemoved => "Passkey removed.",
-            Self::PasskeyAdded => "Passkey added. Next time, sign in with it: no password needed.",
-            Self::ReauthRequired => "For your security, confirm it's you before making that change.",
-            Self::Reauthenticated => "Thank you. You can make changes to your account for the next few minutes.",
+            Self::LoggedOut => t!(language, flash.logged_out),
+            Self::SessionExpired => t!(language, flash.session_expired),
+            Self::PasswordChanged => t!(language, flash.password_changed),
+            Self::SessionRevoked => t!(language, flash.session_revoked),
+            Self::OthersLoggedOut => t!(language, flash.others_logged_out),
+            Self::AccountDeleted => t!(language, flash.account_deleted),
+            Self::ResetLinkSent => t!(language, flash.reset_link_sent),
+            Self::PasswordReset => t!(language, flash.password_reset),
+            Self::EmailConfirmed => t!(language, flash.email_confirmed),
+            Self::EmailChanged => t!(language, flash.email_changed),
+            Self::ConfirmationSent => t!(language, flash.confirmation_sent),
+            Self::AlreadyConfirmed => t!(language, flash.already_confirmed),
+            Self::EmailChangeRequested => t!(language, flash.email_change_requested),
+            Self::TotpEnabled => t!(language, flash.totp_enabled),
+            Self::TotpDisabled => t!(language, flash.totp_disabled),
+            Self::RecoveryCodesCreated => t!(language, flash.recovery_codes_created),
+            Self::PasskeyRemoved => t!(language, flash.passkey_removed),
+            Self::PasskeyAdded => t!(language, flash.passkey_added),
+            Self::ReauthRequired => t!(language, flash.reauth_required),
+            Self::Reauthenticated => t!(language, flash.reauthenticated),
         }
     }
 

@@ -17,6 +17,9 @@ pub enum Field {
     NewEmail,
     /// A code from an authenticator app, or a recovery code.
     Code,
+    /// The language chosen (`set_language`), named as its form field.
+    #[serde(rename = "lang")]
+    Language,
 }
 
 impl Field {
@@ -29,6 +32,7 @@ impl Field {
             Self::NewPassword => "new_password",
             Self::NewEmail => "new_email",
             Self::Code => "code",
+            Self::Language => "lang",
         }
     }
 }

@@ -8,7 +8,8 @@
 //!   and the error a field shows;
 //! - [`flash`]: the messages a redirect leaves for the next page;
 //! - [`events`]: the security log's kinds of event;
-//! - [`display`]: times and browsers in words.
+//! - [`display`]: times and browsers in words;
+//! - [`language`]: the languages spoken, and which one a request gets.
 
 /// Declares an enum whose variants each have a stable code (what a cookie,
 /// an attribute or a database row holds), and derives from that one list
@@ -52,12 +53,14 @@ pub mod display;
 pub mod events;
 pub mod flash;
 pub mod forms;
+pub mod language;
 
 pub use credentials::*;
 pub use display::*;
 pub use events::*;
 pub use flash::*;
 pub use forms::*;
+pub use language::Language;
 
 #[cfg(test)]
 mod tests {
@@ -128,25 +131,29 @@ mod tests {
         assert_eq!(codes.len(), EventKind::ALL.len());
         for &kind in EventKind::ALL {
             assert_eq!(EventKind::from_code(kind.code()), Some(kind));
-            assert!(!kind.words().is_empty());
+            assert!(Language::all().all(|l| !kind.words(l).is_empty()));
         }
         assert_eq!(EventKind::from_code("login_throttled"), Some(EventKind::LoginThrottled));
         assert_eq!(EventKind::from_code("nothing"), None);
     }
 
+    #[cfg(feature = "ssr")]
     #[test]
     fn ages_read_in_words() {
-        assert_eq!(time_ago(-5), "just now");
-        assert_eq!(time_ago(0), "just now");
-        assert_eq!(time_ago(59), "just now");
-        assert_eq!(time_ago(60), "1 minute ago");
-        assert_eq!(time_ago(119), "1 minute ago");
-        assert_eq!(time_ago(120), "2 minutes ago");
-        assert_eq!(time_ago(3_599), "59 minutes ago");
-        assert_eq!(time_ago(3_600), "1 hour ago");
-        assert_eq!(time_ago(86_399), "23 hours ago");
-        assert_eq!(time_ago(86_400), "1 day ago");
-        assert_eq!(time_ago(30 * 86_400), "30 days ago");
+        assert_eq!(time_ago(-5, Language::ENGLISH), "just now");
+        assert_eq!(time_ago(0, Language::ENGLISH), "just now");
+        assert_eq!(time_ago(59, Language::ENGLISH), "just now");
+        assert_eq!(time_ago(60, Language::ENGLISH), "1 minute ago");
+        assert_eq!(time_ago(119, Language::ENGLISH), "1 minute ago");
+        assert_eq!(time_ago(120, Language::ENGLISH), "2 minutes ago");
+        assert_eq!(time_ago(3_599, Language::ENGLISH), "59 minutes ago");
+        assert_eq!(time_ago(3_600, Language::ENGLISH), "1 hour ago");
+        assert_eq!(time_ago(86_399, Language::ENGLISH), "23 hours ago");
+        assert_eq!(time_ago(86_400, Language::ENGLISH), "1 day ago");
+        assert_eq!(time_ago(30 * 86_400, Language::ENGLISH), "30 days ago");
+        assert_eq!(time_ago(10, Language::KOREAN), "방금");
+        assert_eq!(time_ago(120, Language::KOREAN), "2분 전");
+        assert_eq!(time_ago(3 * 3_600, Language::KOREAN), "3시간 전");
     }
 
     #[test]
@@ -232,18 +239,20 @@ mod tests {
     #[test]
     fn user_agents_in_words() {
         let firefox = "Mozilla/5.0 (X11; Linux x86_64; rv:128.0) Gecko/20100101 Firefox/128.0";
-        assert_eq!(describe_user_agent(firefox), "Firefox on Linux");
+        assert_eq!(describe_user_agent(firefox, Language::ENGLISH), "Firefox on Linux");
         let edge =
             "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) \
                     Chrome/120.0 Safari/537.36 Edg/120.0";
-        assert_eq!(describe_user_agent(edge), "Edge on Windows");
+        assert_eq!(describe_user_agent(edge, Language::ENGLISH), "Edge on Windows");
         let iphone = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_0 like Mac OS X) AppleWebKit/605.1.15 \
                       (KHTML, like Gecko) Version/17.0 Mobile/15E148 Safari/604.1";
-        assert_eq!(describe_user_agent(iphone), "Safari on iPhone");
+        assert_eq!(describe_user_agent(iphone, Language::ENGLISH), "Safari on iPhone");
         let headless = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) \
                         HeadlessChrome/156.0 Safari/537.36";
-        assert_eq!(describe_user_agent(headless), "Chrome on Linux");
-        assert_eq!(describe_user_agent(""), "Unknown device");
-        assert_eq!(describe_user_agent("reqwest/0.12"), "Another program");
+        assert_eq!(describe_user_agent(headless, Language::ENGLISH), "Chrome on Linux");
+        assert_eq!(describe_user_agent("", Language::ENGLISH), "Unknown device");
+        assert_eq!(describe_user_agent("reqwest/0.12", Language::ENGLISH), "Another program");
+        assert_eq!(describe_user_agent(firefox, Language::KOREAN), "Linux의 Firefox");
+        assert_eq!(describe_user_agent("", Language::KOREAN), "알 수 없는 기기");
     }
 }

@@ -7,7 +7,9 @@ use crate::{
     domain::{Field, FormRules, NextPath},
     islands::{PasskeyLogin, PasswordHint},
     ssr::{session, AppState},
+    t,
 };
+use super::title;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_query_map;
@@ -15,53 +17,57 @@ use server_fn::ServerFn;
 
 #[component]
 pub fn SignupPage() -> impl IntoView {
-    let error = PageContext::get().error_for(Signup::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(Signup::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     view! {
-        <Title text="Sign up · Gatehouse"/>
+        <Title text=title(t!(l, nav.sign_up))/>
         <section class="card narrow">
-            <h1>"Create your account"</h1>
+            <h1>{t!(l, signup.heading)}</h1>
             <form method="post" action=Signup::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="email" label="Email" kind="email" autocomplete="email"
+                <TextField id="email" label=t!(l, fields.email) kind="email" autocomplete="email"
                     field=Field::Email error=error.clone() value=typed_email/>
-                <TextField id="password" label="Password" kind="password" autocomplete="new-password"
+                <TextField id="password" label=t!(l, fields.password) kind="password" autocomplete="new-password"
                     field=Field::Password error/>
                 <PasswordHint/>
-                <SubmitButton label="Sign up" busy="Signing up…" rules=FormRules::Signup/>
+                <SubmitButton label=t!(l, nav.sign_up) busy=t!(l, signup.busy) rules=FormRules::Signup/>
             </form>
-            <p>"Already have an account? " <a href="/login">"Log in"</a></p>
+            <p>{t!(l, signup.have_account)} " " <a href="/login">{t!(l, nav.log_in)}</a></p>
         </section>
     }
 }
 
 #[component]
 pub fn LoginPage() -> impl IntoView {
-    let error = PageContext::get().error_for(Login::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(Login::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     let next = use_query_map().read_untracked().get("next").unwrap_or_default();
     view! {
-        <Title text="Log in · Gatehouse"/>
+        <Title text=title(t!(l, nav.log_in))/>
         <section class="card narrow">
-            <h1>"Log in"</h1>
+            <h1>{t!(l, nav.log_in)}</h1>
             <form method="post" action=Login::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
                 // `webauthn`: a browser offers this site's passkeys in the
                 // field's autofill (the PasskeyLogin island asks it to).
-                <TextField id="email" label="Email" kind="email" autocomplete="username webauthn"
+                <TextField id="email" label=t!(l, fields.email) kind="email" autocomplete="username webauthn"
                     field=Field::Email error=error.clone() value=typed_email/>
-                <TextField id="password" label="Password" kind="password" autocomplete="current-password"
+                <TextField id="password" label=t!(l, fields.password) kind="password" autocomplete="current-password"
                     field=Field::Password error/>
                 <div class="field checkbox">
                     <input id="remember" name="remember" type="checkbox"/>
-                    <label for="remember">"Remember me on this device"</label>
+                    <label for="remember">{t!(l, login.remember)}</label>
                 </div>
                 <input type="hidden" name="next" value=next/>
-                <SubmitButton label="Log in" busy="Logging in…" rules=FormRules::Login/>
+                <SubmitButton label=t!(l, nav.log_in) busy=t!(l, login.busy) rules=FormRules::Login/>
             </form>
             <PasskeyLogin/>
-            <p><a href="/reset-password">"Forgot your password?"</a></p>
-            <p>"New here? " <a href="/signup">"Create an account"</a></p>
+            <p><a href="/reset-password">{t!(l, login.forgot)}</a></p>
+            <p>{t!(l, login.new_here)} " " <a href="/signup">{t!(l, login.create)}</a></p>
         </section>
     }
 }
@@ -71,7 +77,9 @@ pub fn LoginPage() -> impl IntoView {
 /// the password has the login waiting (in its session), for five minutes.
 #[component]
 pub fn VerifyPage() -> impl IntoView {
-    let error = PageContext::get().error_for(VerifySecondFactor::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(VerifySecondFactor::PATH);
     let body = Suspend::new(async move {
         let waiting = match session::current().await {
             Ok(session) => session::pending(&session).await.ok().flatten().is_some(),
@@ -80,28 +88,28 @@ pub fn VerifyPage() -> impl IntoView {
         if !waiting {
             return view! {
                 <div data-testid="no-pending-login">
-                    <p role="alert">"There is no login waiting for a code in this browser. It may have taken more than five minutes, or begun in another browser."</p>
-                    <p><a href="/login">"Log in again"</a></p>
+                    <p role="alert">{t!(l, verify.none_waiting)}</p>
+                    <p><a href="/login">{t!(l, verify.again)}</a></p>
                 </div>
             }
             .into_any();
         }
         view! {
-            <p>"Your password was right. Now type the 6-digit code your authenticator app shows for Gatehouse."</p>
+            <p>{t!(l, verify.intro)}</p>
             <form method="post" action=VerifySecondFactor::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="code" label="Code" kind="text" autocomplete="one-time-code"
+                <TextField id="code" label=t!(l, fields.code) kind="text" autocomplete="one-time-code"
                     inputmode="numeric" field=Field::Code error/>
-                <SubmitButton label="Verify" busy="Checking…" rules=FormRules::Code/>
+                <SubmitButton label=t!(l, verify.button) busy=t!(l, common.checking) rules=FormRules::Code/>
             </form>
-            <p class="hint">"Lost your phone? Type one of your recovery codes in the same field instead. Each works once."</p>
+            <p class="hint">{t!(l, verify.lost_phone)}</p>
         }
         .into_any()
     });
     view! {
-        <Title text="Two-step verification · Gatehouse"/>
+        <Title text=title(t!(l, verify.title))/>
         <section class="card narrow">
-            <h1>"Two-step verification"</h1>
+            <h1>{t!(l, verify.title)}</h1>
             <Suspense fallback=|| ()>{body}</Suspense>
             <PasskeyLogin/>
         </section>
@@ -116,6 +124,7 @@ pub fn VerifyPage() -> impl IntoView {
 #[component]
 pub fn ReauthPage() -> impl IntoView {
     let request = PageContext::get();
+    let l = request.language;
     let error = request.error_for(Reauthenticate::PATH);
     let next = use_query_map().read_untracked().get("next");
     let next = NextPath::or_profile(next.as_deref()).as_str().to_owned();
@@ -133,23 +142,23 @@ pub fn ReauthPage() -> impl IntoView {
                 <FormError error=error.clone()/>
                 // For password managers: whose password this is.
                 <input type="hidden" name="username" autocomplete="username" value=viewer.email/>
-                <TextField id="password" label="Password" kind="password" autocomplete="current-password"
+                <TextField id="password" label=t!(l, fields.password) kind="password" autocomplete="current-password"
                     field=Field::Password error=error.clone()/>
                 {two_step.then(|| view! {
-                    <TextField id="code" label="Code from your authenticator app (or a recovery code)"
+                    <TextField id="code" label=t!(l, fields.code_or_recovery)
                         autocomplete="one-time-code" inputmode="numeric" field=Field::Code error=error.clone()/>
                 })}
                 <input type="hidden" name="next" value=next/>
-                <SubmitButton label="Continue" busy="Checking…"/>
+                <SubmitButton label=t!(l, reauth.button) busy=t!(l, common.checking)/>
             </form>
         }
         .into_any()
     });
     view! {
-        <Title text="Confirm it's you · Gatehouse"/>
+        <Title text=title(t!(l, reauth.title))/>
         <section class="card narrow">
-            <h1>"Confirm it's you"</h1>
-            <p>"You are about to change something that protects your account, so Gatehouse asks for your password again. After that you can make changes for a few minutes."</p>
+            <h1>{t!(l, reauth.title)}</h1>
+            <p>{t!(l, reauth.intro)}</p>
             <Suspense fallback=|| ()>{body}</Suspense>
             <PasskeyLogin/>
         </section>

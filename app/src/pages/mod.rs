@@ -14,10 +14,11 @@ mod security;
 mod sessions;
 
 use crate::{
-    domain::{Field, Flash, FormRules},
+    domain::{Field, Flash, FormRules, Language},
     error::ApiError,
     islands::{Navigator, ShowPassword},
     ssr::{flash, session::SignedIn},
+    t,
 };
 use leptos::prelude::*;
 use server_fn::ServerFn;
@@ -31,7 +32,7 @@ use leptos_router::{
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en">
+        <html lang=Language::current().code()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -74,6 +75,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/dev/mailbox") view=recovery::MailboxPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
+            <Footer/>
         </Router>
     }
 }
@@ -85,6 +87,9 @@ pub fn App() -> impl IntoView {
 #[derive(Clone, Default)]
 pub struct PageContext {
     pub viewer: Option<SignedIn>,
+    /// The language the page is written in (the server's language layer
+    /// chose it for this request).
+    pub language: Language,
     pub path: String,
     pub flash: Option<Flash>,
     pub form: Option<flash::FormState>,
@@ -93,12 +98,13 @@ pub struct PageContext {
 impl PageContext {
     fn read() -> Self {
         use axum::http::request::Parts;
-        let Some((viewer, path)) = with_context::<Parts, _>(|parts| {
+        let Some((viewer, path, language)) = with_context::<Parts, _>(|parts| {
             let viewer = parts
                 .extensions
                 .get::<crate::ssr::session::RequestAuth>()
                 .and_then(|auth| auth.0.clone());
-            (viewer, parts.uri.path().to_owned())
+            let language = parts.extensions.get::<Language>().copied().unwrap_or_default();
+            (viewer, parts.uri.path().to_owned(), language)
         }) else {
             // Outside a request (the route list is worked out at start-up).
             return Self::default();
@@ -106,6 +112,7 @@ impl PageContext {
         Self {
             viewer,
             path,
+            language,
             flash: flash::take(),
             form: flash::take_form(),
         }
@@ -125,6 +132,11 @@ impl PageContext {
     }
 }
 
+/// A page's `<title>`: what it is, then the app's name.
+pub(crate) fn title(page: &str) -> String {
+    format!("{page} · Gatehouse")
+}
+
 /// A link in the header, marked when it is the page you are on. The
 /// attribute is always there (`"false"` elsewhere): the islands router
 /// never removes one the new page no longer has.
@@ -138,26 +150,27 @@ fn nav_link(here: &str, href: &'static str, text: &'static str, class: Option<&'
 #[component]
 fn Header() -> impl IntoView {
     let request = PageContext::get();
+    let l = request.language;
     let here = request.path.as_str();
     let links = match request.viewer {
         Some(user) => view! {
-            {nav_link(here, "/profile", "Profile", None)}
-            {nav_link(here, "/sessions", "Sessions", None)}
-            {nav_link(here, "/security", "Security", None)}
+            {nav_link(here, "/profile", t!(l, nav.profile), None)}
+            {nav_link(here, "/sessions", t!(l, nav.sessions), None)}
+            {nav_link(here, "/security", t!(l, nav.security), None)}
             <span class="who" data-testid="header-email">{user.email}</span>
             <LogoutButton/>
         }
         .into_any(),
         None => view! {
-            {nav_link(here, "/login", "Log in", None)}
-            {nav_link(here, "/signup", "Sign up", Some("button"))}
+            {nav_link(here, "/login", t!(l, nav.log_in), None)}
+            {nav_link(here, "/signup", t!(l, nav.sign_up), Some("button"))}
         }
         .into_any(),
     };
     view! {
         <header class="site-header">
             <a href="/" class="brand">"Gatehouse"</a>
-            <nav aria-label="Account">{links}</nav>
+            <nav aria-label=t!(l, nav.account)>{links}</nav>
         </header>
     }
 }
@@ -166,10 +179,41 @@ fn Header() -> impl IntoView {
 /// link or an image.
 #[component]
 fn LogoutButton() -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
         <form method="post" action=crate::api::Logout::PATH class="logout">
-            <SubmitButton label="Log out" busy="Logging out…" class="secondary"/>
+            <SubmitButton label=t!(l, nav.log_out) busy=t!(l, nav.logging_out) class="secondary"/>
         </form>
+    }
+}
+
+/// Every page's footer: the choice of language, a form that works with
+/// JavaScript off (`set_language` sends the browser back to this page).
+/// Each language is named in itself, and marked so (`lang`) for screen
+/// readers. `data-reload`: with JavaScript, the page is loaded whole, so
+/// `<html lang>` changes with it.
+#[component]
+fn Footer() -> impl IntoView {
+    let l = PageContext::get().language;
+    let choices = Language::all()
+        .map(|choice| {
+            let current = choice == l;
+            view! {
+                <button type="submit" name="lang" value=choice.code() lang=choice.code()
+                    class="link-button" aria-pressed=if current { "true" } else { "false" }
+                    data-testid=format!("language-{}", choice.code())>
+                    {choice.native_name()}
+                </button>
+            }
+        })
+        .collect_view();
+    view! {
+        <footer class="site-footer">
+            <form method="post" action=crate::api::SetLanguage::PATH data-reload="" class="language-choice">
+                <span id="language-label">{t!(l, footer.language)}</span>
+                <span role="group" aria-labelledby="language-label">{choices}</span>
+            </form>
+        </footer>
     }
 }
 
@@ -177,10 +221,12 @@ fn LogoutButton() -> impl IntoView {
 /// out"), shown once: its cookie is cleared as it is read.
 #[component]
 fn FlashMessage() -> impl IntoView {
-    let flash = PageContext::get().flash;
+    let request = PageContext::get();
+    let flash = request.flash;
+    let l = request.language;
     view! {
         <div class="flash" role="status" aria-live="polite">
-            {flash.map(|f| view! { <p data-testid="flash">{f.message()}</p> })}
+            {flash.map(|f| view! { <p data-testid="flash">{f.message(l)}</p> })}
         </div>
     }
 }
@@ -287,9 +333,10 @@ fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }
+    let l = PageContext::get().language;
     view! {
-        <Title text="Page not found · Gatehouse"/>
-        <h1>"Page not found"</h1>
-        <p>"There's nothing at this address. " <a href="/">"Go to the start page"</a></p>
+        <Title text=title(t!(l, not_found.title))/>
+        <h1>{t!(l, not_found.title)}</h1>
+        <p>{t!(l, not_found.text)} " " <a href="/">{t!(l, not_found.home)}</a></p>
     }
 }

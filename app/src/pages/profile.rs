@@ -1,10 +1,11 @@
-use super::{FormError, PageContext, SubmitButton, TextField};
+use super::{title, FormError, PageContext, SubmitButton, TextField};
 use crate::ssr::AppState;
 use crate::{
     api::{ChangeEmail, ChangePassword, DeleteAccount, ResendConfirmation},
     domain::{Field, FormRules},
     error::ApiError,
     islands::PasswordHint,
+    t,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -15,12 +16,13 @@ use server_fn::ServerFn;
 #[component]
 pub fn ProfilePage() -> impl IntoView {
     let request = PageContext::get();
+    let l = request.language;
     let Some(user) = request.viewer.clone() else {
         return view! {
-            <Title text="Your profile · Gatehouse"/>
+            <Title text=title(t!(l, profile.title))/>
             <section class="card">
-                <h1>"Your profile"</h1>
-                <p>"You are signed out. " <a href="/login?next=%2Fprofile">"Log in"</a> " to see your profile."</p>
+                <h1>{t!(l, profile.title)}</h1>
+                <p>{t!(l, profile.signed_out)} " " <a href="/login?next=%2Fprofile">{t!(l, nav.log_in)}</a></p>
             </section>
         }
         .into_any();
@@ -35,16 +37,14 @@ pub fn ProfilePage() -> impl IntoView {
         };
         match confirmed {
             Some(true) => view! {
-                <p class="confirmed" data-testid="email-status">"Your email address is confirmed."</p>
+                <p class="confirmed" data-testid="email-status">{t!(l, profile.confirmed)}</p>
             }
             .into_any(),
             Some(false) => view! {
                 <div class="unconfirmed">
-                    <p data-testid="email-status">
-                        "Your email address is not confirmed yet. We sent you a link when you signed up."
-                    </p>
+                    <p data-testid="email-status">{t!(l, profile.unconfirmed)}</p>
                     <form method="post" action=ResendConfirmation::PATH>
-                        <SubmitButton label="Send the link again" busy="Sending…" class="secondary"/>
+                        <SubmitButton label=t!(l, profile.resend) busy=t!(l, common.sending) class="secondary"/>
                     </form>
                 </div>
             }
@@ -53,12 +53,12 @@ pub fn ProfilePage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Your profile · Gatehouse"/>
+        <Title text=title(t!(l, profile.title))/>
         <section class="card">
-            <h1>"Your profile"</h1>
-            <p>"Signed in as " <strong data-testid="profile-email">{user.email}</strong></p>
+            <h1>{t!(l, profile.title)}</h1>
+            <p>{t!(l, profile.signed_in_as)} " " <strong data-testid="profile-email">{user.email}</strong></p>
             <Suspense fallback=|| ()>{confirmed}</Suspense>
-            <p><a href="/sessions">"See where you're signed in"</a></p>
+            <p><a href="/sessions">{t!(l, profile.see_sessions)}</a></p>
         </section>
         <ChangeEmailForm error=request.error_for(ChangeEmail::PATH)/>
         <ChangePasswordForm error=request.error_for(ChangePassword::PATH)/>
@@ -70,17 +70,18 @@ pub fn ProfilePage() -> impl IntoView {
 #[component]
 fn ChangeEmailForm(error: Option<ApiError>) -> impl IntoView {
     let typed = error.as_ref().and_then(|e| e.email.clone());
+    let l = PageContext::get().language;
     view! {
         <section class="card">
-            <h2>"Change your email address"</h2>
+            <h2>{t!(l, profile.email_heading)}</h2>
             <form method="post" action=ChangeEmail::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="new_email" label="New email address" kind="email"
+                <TextField id="new_email" label=t!(l, profile.new_email) kind="email"
                     autocomplete="email" field=Field::NewEmail error=error.clone() value=typed/>
-                <TextField id="change_email_password" name="password" label="Password (to confirm it's you)" kind="password"
+                <TextField id="change_email_password" name="password" label=t!(l, profile.password_to_confirm) kind="password"
                     autocomplete="current-password" field=Field::Password error/>
-                <p class="hint">"We'll mail a link to the new address. Nothing changes until you use it."</p>
-                <SubmitButton label="Change email" busy="Sending the link…" rules=FormRules::NewEmail/>
+                <p class="hint">{t!(l, profile.email_hint)}</p>
+                <SubmitButton label=t!(l, profile.change_email) busy=t!(l, profile.sending_link) rules=FormRules::NewEmail/>
             </form>
         </section>
     }
@@ -88,18 +89,19 @@ fn ChangeEmailForm(error: Option<ApiError>) -> impl IntoView {
 
 #[component]
 fn ChangePasswordForm(error: Option<ApiError>) -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
         <section class="card">
-            <h2>"Change your password"</h2>
+            <h2>{t!(l, profile.password_heading)}</h2>
             <form method="post" action=ChangePassword::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="current_password" label="Current password" kind="password"
+                <TextField id="current_password" label=t!(l, profile.current_password) kind="password"
                     autocomplete="current-password" field=Field::CurrentPassword error=error.clone()/>
-                <TextField id="new_password" label="New password" kind="password"
+                <TextField id="new_password" label=t!(l, fields.new_password) kind="password"
                     autocomplete="new-password" field=Field::NewPassword error/>
                 <PasswordHint/>
-                <p class="hint">"Changing it signs out every other device."</p>
-                <SubmitButton label="Change password" busy="Changing it…" rules=FormRules::NewPassword/>
+                <p class="hint">{t!(l, profile.password_hint)}</p>
+                <SubmitButton label=t!(l, profile.change_password) busy=t!(l, profile.changing) rules=FormRules::NewPassword/>
             </form>
         </section>
     }
@@ -107,15 +109,16 @@ fn ChangePasswordForm(error: Option<ApiError>) -> impl IntoView {
 
 #[component]
 fn DeleteAccountForm(error: Option<ApiError>) -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
         <section class="card danger">
-            <h2>"Delete your account"</h2>
-            <p>"This deletes your account and signs out every device. It can't be undone."</p>
+            <h2>{t!(l, profile.delete_heading)}</h2>
+            <p>{t!(l, profile.delete_text)}</p>
             <form method="post" action=DeleteAccount::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="delete_password" name="password" label="Your password" kind="password"
+                <TextField id="delete_password" name="password" label=t!(l, profile.your_password) kind="password"
                     autocomplete="current-password" field=Field::Password error/>
-                <SubmitButton label="Delete my account" busy="Deleting it…" class="danger"/>
+                <SubmitButton label=t!(l, profile.delete_button) busy=t!(l, profile.deleting) class="danger"/>
             </form>
         </section>
     }

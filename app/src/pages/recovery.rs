@@ -3,7 +3,7 @@
 //! `/confirm-email/{token}`, and the development mailbox. Opening a link
 //! changes nothing: each page shows a form whose button posts.
 
-use super::{FormError, PageContext, SubmitButton, TextField};
+use super::{title, FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{ConfirmEmail, RequestPasswordReset, ResetPassword},
     domain::{Field, FormRules, LinkToken},
@@ -13,6 +13,7 @@ use crate::{
         tokens::{Link, Purpose},
         AppState,
     },
+    t,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -22,20 +23,22 @@ use server_fn::ServerFn;
 /// `/reset-password`: asks for the address to send a link to.
 #[component]
 pub fn ResetRequestPage() -> impl IntoView {
-    let error = PageContext::get().error_for(RequestPasswordReset::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(RequestPasswordReset::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     view! {
-        <Title text="Reset your password · Gatehouse"/>
+        <Title text=title(t!(l, reset.title))/>
         <section class="card narrow">
-            <h1>"Reset your password"</h1>
-            <p>"Type the address you signed up with. We'll mail you a link to choose a new password."</p>
+            <h1>{t!(l, reset.title)}</h1>
+            <p>{t!(l, reset.intro)}</p>
             <form method="post" action=RequestPasswordReset::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
-                <TextField id="email" label="Email" kind="email" autocomplete="username"
+                <TextField id="email" label=t!(l, fields.email) kind="email" autocomplete="username"
                     field=Field::Email error value=typed_email/>
-                <SubmitButton label="Send the link" busy="Sending…" rules=FormRules::EmailOnly/>
+                <SubmitButton label=t!(l, reset.send) busy=t!(l, common.sending) rules=FormRules::EmailOnly/>
             </form>
-            <p><a href="/login">"Back to log in"</a></p>
+            <p><a href="/login">{t!(l, reset.back)}</a></p>
         </section>
     }
 }
@@ -43,9 +46,10 @@ pub fn ResetRequestPage() -> impl IntoView {
 /// A link that does not work, in words, with the way to a new one.
 #[component]
 fn DeadLink(again: &'static str, href: &'static str) -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
         <div class="dead-link" data-testid="dead-link">
-            <p role="alert">"This link doesn't work. It may have been used already, it may have expired, or a newer one was sent."</p>
+            <p role="alert">{t!(l, links.dead)}</p>
             <p><a href=href>{again}</a></p>
         </div>
     }
@@ -69,7 +73,9 @@ async fn live_link(token: &Option<LinkToken>, purposes: &[Purpose]) -> Option<Li
 /// in a Referer.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
-    let error = PageContext::get().error_for(ResetPassword::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(ResetPassword::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
         let link = live_link(&token, &[Purpose::Reset]).await;
@@ -81,28 +87,28 @@ pub fn ResetPasswordPage() -> impl IntoView {
         };
         match token.filter(|_| link.is_some()) {
             Some(token) => view! {
-                <p>"Choose a new password. Every device signed in to your account will be signed out."</p>
+                <p>{t!(l, reset.choose_intro)}</p>
                 <form method="post" action=ResetPassword::PATH class="auth-form" novalidate>
                     <FormError error=error.clone()/>
                     <input type="hidden" name="token" value=token.expose().to_owned()/>
-                    <TextField id="new_password" label="New password" kind="password"
+                    <TextField id="new_password" label=t!(l, fields.new_password) kind="password"
                         autocomplete="new-password" field=Field::NewPassword error=error.clone()/>
                     <PasswordHint/>
                     {needs_code.then(|| view! {
-                        <TextField id="code" label="Code from your authenticator app, or a recovery code"
+                        <TextField id="code" label=t!(l, fields.code_or_recovery)
                             autocomplete="one-time-code" field=Field::Code error=error.clone()/>
                     })}
-                    <SubmitButton label="Set my new password" busy="Setting it…" rules=FormRules::NewPassword/>
+                    <SubmitButton label=t!(l, reset.set) busy=t!(l, reset.setting) rules=FormRules::NewPassword/>
                 </form>
             }
             .into_any(),
-            None => view! { <DeadLink again="Ask for a new link" href="/reset-password"/> }.into_any(),
+            None => view! { <DeadLink again=t!(l, links.ask_again) href="/reset-password"/> }.into_any(),
         }
     });
     view! {
-        <Title text="Choose a new password · Gatehouse"/>
+        <Title text=title(t!(l, reset.choose_title))/>
         <section class="card narrow">
-            <h1>"Choose a new password"</h1>
+            <h1>{t!(l, reset.choose_title)}</h1>
             <Suspense fallback=|| ()>{body}</Suspense>
         </section>
     }
@@ -112,16 +118,18 @@ pub fn ResetPasswordPage() -> impl IntoView {
 /// scanner that opens the link uses nothing up.
 #[component]
 pub fn ConfirmEmailPage() -> impl IntoView {
-    let error = PageContext::get().error_for(ConfirmEmail::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(ConfirmEmail::PATH);
     let token = token_param();
     let body = Suspend::new(async move {
         let link = live_link(&token, &[Purpose::Confirm, Purpose::ChangeEmail]).await;
         match (token, link) {
             (Some(token), Some(link)) => {
                 let what = if link.purpose == Purpose::ChangeEmail {
-                    "Make this the address of your account:"
+                    t!(l, confirm.make_it_yours)
                 } else {
-                    "Confirm that this address is yours:"
+                    t!(l, confirm.is_it_yours)
                 };
                 view! {
                     <p>{what}</p>
@@ -131,21 +139,21 @@ pub fn ConfirmEmailPage() -> impl IntoView {
                         // (the address taken meanwhile, say).
                         <FormError error=error.map(|e| ApiError { field: None, ..e })/>
                         <input type="hidden" name="token" value=token.expose().to_owned()/>
-                        <SubmitButton label="Confirm" busy="Confirming…"/>
+                        <SubmitButton label=t!(l, confirm.button) busy=t!(l, confirm.busy)/>
                     </form>
                 }
                 .into_any()
             }
             _ => view! {
-                <DeadLink again="Log in to send a new one from your profile" href="/profile"/>
+                <DeadLink again=t!(l, links.from_profile) href="/profile"/>
             }
             .into_any(),
         }
     });
     view! {
-        <Title text="Confirm your email address · Gatehouse"/>
+        <Title text=title(t!(l, confirm.title))/>
         <section class="card narrow">
-            <h1>"Confirm your email address"</h1>
+            <h1>{t!(l, confirm.title)}</h1>
             <Suspense fallback=|| ()>{body}</Suspense>
         </section>
     }
@@ -171,29 +179,30 @@ fn linked_lines(text: &str) -> impl IntoView {
 /// sent, newest first. Not there in production.
 #[component]
 pub fn MailboxPage() -> impl IntoView {
+    let l = PageContext::get().language;
     let enabled = AppState::from_context().is_ok_and(|s| s.accounts.mail().dev_mailbox);
     if !enabled {
         return view! { <super::NotFound/> }.into_any();
     }
     let mails = Suspend::new(async move {
         let Ok(state) = AppState::from_context() else {
-            return view! { <p role="alert">"The mailbox is not available."</p> }.into_any();
+            return view! { <p role="alert">{t!(l, mailbox.unavailable)}</p> }.into_any();
         };
         match state.outbox.newest(100).await {
-            Ok(mails) if mails.is_empty() => view! { <p>"No mail yet. Sign up, or ask for a password reset, and it shows here."</p> }.into_any(),
+            Ok(mails) if mails.is_empty() => view! { <p>{t!(l, mailbox.empty)}</p> }.into_any(),
             Ok(mails) => mails
                 .into_iter()
                 .map(|mail| {
-                    let when = crate::domain::time_ago(crate::ssr::session::now() - mail.created_at);
+                    let when = crate::domain::time_ago(crate::ssr::session::now() - mail.created_at, l);
                     let body = match mail.message {
                         Some(message) => linked_lines(&message.text).into_any(),
-                        None => view! { <em>"(This mail's body is gone: it was sent, or sealed with another secret.)"</em> }.into_any(),
+                        None => view! { <em>{t!(l, mailbox.body_gone)}</em> }.into_any(),
                     };
                     view! {
                         <article class="mail" data-testid="mail">
                             <h2>{mail.subject}</h2>
                             <p class="mail-meta">
-                                "To " <strong data-testid="mail-to">{mail.recipient}</strong> " · " {when}
+                                {t!(l, mailbox.to)} " " <strong data-testid="mail-to">{mail.recipient}</strong> " · " {when}
                             </p>
                             <div class="mail-body">{body}</div>
                         </article>
@@ -201,14 +210,14 @@ pub fn MailboxPage() -> impl IntoView {
                 })
                 .collect_view()
                 .into_any(),
-            Err(_) => view! { <p role="alert">"The mailbox could not be read."</p> }.into_any(),
+            Err(_) => view! { <p role="alert">{t!(l, mailbox.unreadable)}</p> }.into_any(),
         }
     });
     view! {
-        <Title text="Development mailbox · Gatehouse"/>
+        <Title text=title(t!(l, mailbox.title))/>
         <section class="card">
-            <h1>"Development mailbox"</h1>
-            <p class="hint">"SMTP_URL is not set, so mail stays here instead of being sent. Newest first."</p>
+            <h1>{t!(l, mailbox.title)}</h1>
+            <p class="hint">{t!(l, mailbox.hint)}</p>
             <Suspense fallback=|| ()>{mails}</Suspense>
         </section>
     }

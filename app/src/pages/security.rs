@@ -9,7 +9,7 @@
 //! The router walks the old and new pages in step, and a list that grows
 //! at the top (the security log after every post here) comes out stale.
 
-use super::{FormError, PageContext, SubmitButton, TextField};
+use super::{title, FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{
         list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
@@ -18,6 +18,7 @@ use crate::{
     domain::{Field, FormRules},
     islands::AddPasskey,
     ssr::{two_factor, AppState},
+    t,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,10 +26,11 @@ use server_fn::ServerFn;
 
 #[component]
 pub fn SecurityPage() -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
-        <Title text="Security · Gatehouse"/>
+        <Title text=title(t!(l, nav.security))/>
         <section class="card">
-            <h1>"Security"</h1>
+            <h1>{t!(l, nav.security)}</h1>
             <TwoStep/>
             <Passkeys/>
             <Activity/>
@@ -45,10 +47,11 @@ async fn fresh_codes() -> Option<Vec<String>> {
 #[component]
 fn TwoStep() -> impl IntoView {
     let request = PageContext::get();
+    let l = request.language;
     let viewer = request.viewer.clone();
     let body = Suspend::new(async move {
         let (Some(viewer), Ok(state)) = (viewer, AppState::from_context()) else {
-            return view! { <p>"Please log in to continue."</p> }.into_any();
+            return view! { <p>{t!(l, errors.unauthorized)}</p> }.into_any();
         };
         let status = match state.two_factor.status(viewer.user_id, &viewer.email).await {
             Ok(status) => status,
@@ -61,14 +64,14 @@ fn TwoStep() -> impl IntoView {
             let left = status.recovery_codes_left;
             return view! {
                 {codes_view}
-                <p data-testid="two-step-status"><strong>"On."</strong>
-                    " Logging in asks for a code from your authenticator app after your password."</p>
-                <p data-testid="codes-left">{format!("{left} of {} recovery codes left.", two_factor::RECOVERY_CODES)}</p>
-                <PasswordForm action=RecoveryCodes::PATH id="codes-password" title="New recovery codes"
-                    hint="Makes ten new codes; the ones you have stop working."
-                    label="Make new recovery codes" busy="Making them…" class="secondary"/>
-                <PasswordForm action=TotpDisable::PATH id="disable-password" title="Turn off two-step verification"
-                    label="Turn off two-step verification" busy="Turning it off…" class="danger"/>
+                <p data-testid="two-step-status"><strong>{t!(l, two_step.on)}</strong>
+                    " " {t!(l, two_step.on_text)}</p>
+                <p data-testid="codes-left">{t!(l, two_step.codes_left, left = left, total = two_factor::RECOVERY_CODES).to_string()}</p>
+                <PasswordForm action=RecoveryCodes::PATH id="codes-password" title=t!(l, two_step.new_codes_title)
+                    hint=t!(l, two_step.new_codes_hint)
+                    label=t!(l, two_step.new_codes_button) busy=t!(l, two_step.new_codes_busy) class="secondary"/>
+                <PasswordForm action=TotpDisable::PATH id="disable-password" title=t!(l, two_step.turn_off)
+                    label=t!(l, two_step.turn_off) busy=t!(l, two_step.turning_off) class="danger"/>
             }
             .into_any();
         }
@@ -80,20 +83,20 @@ fn TwoStep() -> impl IntoView {
                     {codes_view}
                     <ol class="steps">
                         <li>
-                            <p>"Scan this code with your authenticator app (such as Aegis, Google Authenticator or 1Password):"</p>
-                            <div class="qr" role="img" aria-label="QR code of your authenticator app's secret" inner_html=qr></div>
-                            <p>"Or type this secret into it:"</p>
+                            <p>{t!(l, two_step.scan)}</p>
+                            <div class="qr" role="img" aria-label=t!(l, two_step.qr_label) inner_html=qr></div>
+                            <p>{t!(l, two_step.type_secret)}</p>
                             <p><code class="secret" data-testid="totp-secret">{enrolment.secret}</code></p>
                         </li>
                         <li>
                             <form method="post" data-reload="" action=TotpEnable::PATH class="auth-form" novalidate>
-                                <p>"Type the 6-digit code the app shows, and your password:"</p>
+                                <p>{t!(l, two_step.type_code)}</p>
                                 <FormError error=error.clone()/>
-                                <TextField id="totp-code" name="code" label="Code from the app" autocomplete="one-time-code"
+                                <TextField id="totp-code" name="code" label=t!(l, two_step.code_from_app) autocomplete="one-time-code"
                                     inputmode="numeric" field=Field::Code error=error.clone()/>
-                                <TextField id="enable-password" name="password" label="Password" kind="password"
+                                <TextField id="enable-password" name="password" label=t!(l, fields.password) kind="password"
                                     autocomplete="current-password" field=Field::Password error/>
-                                <SubmitButton label="Turn on two-step verification" busy="Turning it on…" rules=FormRules::Code/>
+                                <SubmitButton label=t!(l, two_step.turn_on) busy=t!(l, two_step.turning_on) rules=FormRules::Code/>
                             </form>
                         </li>
                     </ol>
@@ -102,10 +105,10 @@ fn TwoStep() -> impl IntoView {
             }
             None => view! {
                 {codes_view}
-                <p data-testid="two-step-status"><strong>"Off."</strong>
-                    " Your password alone logs you in. With two-step verification, someone who learns your password still needs your phone."</p>
+                <p data-testid="two-step-status"><strong>{t!(l, two_step.off)}</strong>
+                    " " {t!(l, two_step.off_text)}</p>
                 <form method="post" data-reload="" action=TotpBegin::PATH class="auth-form">
-                    <SubmitButton label="Set up an authenticator app" busy="Preparing…"/>
+                    <SubmitButton label=t!(l, two_step.set_up) busy=t!(l, two_step.preparing)/>
                 </form>
             }
             .into_any(),
@@ -113,7 +116,7 @@ fn TwoStep() -> impl IntoView {
     });
     view! {
         <section id="two-step" aria-labelledby="two-step-title">
-            <h2 id="two-step-title">"Two-step verification"</h2>
+            <h2 id="two-step-title">{t!(l, verify.title)}</h2>
             <Suspense fallback=|| ()>{body}</Suspense>
         </section>
     }
@@ -132,13 +135,15 @@ fn PasswordForm(
     busy: &'static str,
     class: &'static str,
 ) -> impl IntoView {
-    let error = PageContext::get().error_for(action);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(action);
     view! {
         <form method="post" data-reload="" action=action class="auth-form" novalidate>
             <h3>{title}</h3>
             {hint.map(|hint| view! { <p>{hint}</p> })}
             <FormError error=error.clone()/>
-            <TextField id=id name="password" label="Password" kind="password"
+            <TextField id=id name="password" label=t!(l, fields.password) kind="password"
                 autocomplete="current-password" field=Field::Password error/>
             <SubmitButton label=label busy=busy class=class/>
         </form>
@@ -148,11 +153,12 @@ fn PasswordForm(
 /// A new set of recovery codes, shown once.
 #[component]
 fn CodesShownOnce(codes: Vec<String>) -> impl IntoView {
+    let l = PageContext::get().language;
     view! {
         <div class="recovery-codes" role="status" data-testid="recovery-codes">
-            <h3>"Your recovery codes"</h3>
-            <p>"Keep them somewhere safe, away from your phone: each logs you in once if you lose it. "
-               <strong>"They are shown only now."</strong></p>
+            <h3>{t!(l, two_step.codes_title)}</h3>
+            <p>{t!(l, two_step.codes_keep)} " "
+               <strong>{t!(l, two_step.codes_once)}</strong></p>
             <ul>
                 {codes.into_iter().map(|code| view! { <li><code>{code}</code></li> }).collect_view()}
             </ul>
@@ -162,21 +168,23 @@ fn CodesShownOnce(codes: Vec<String>) -> impl IntoView {
 
 #[component]
 fn Passkeys() -> impl IntoView {
-    let error = PageContext::get().error_for(PasskeyDelete::PATH);
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(PasskeyDelete::PATH);
     let list = Suspend::new(async move {
         match list_passkeys().await {
             // The same shape whether there are passkeys or none: only the
             // words change.
             Ok(passkeys) => {
                 let count = match passkeys.len() {
-                    0 => "No passkeys yet.".to_owned(),
-                    1 => "One passkey:".to_owned(),
-                    n => format!("{n} passkeys:"),
+                    0 => t!(l, passkeys.none).to_owned(),
+                    1 => t!(l, passkeys.one).to_owned(),
+                    n => t!(l, passkeys.many, count = n).to_string(),
                 };
                 view! {
                     <p data-testid="passkeys-count">{count}</p>
                     <ul class="passkeys" data-testid="passkeys">
-                        {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey/> }).collect_view()}
+                        {passkeys.into_iter().map(|passkey| view! { <PasskeyItem passkey l/> }).collect_view()}
                     </ul>
                 }
                 .into_any()
@@ -186,8 +194,8 @@ fn Passkeys() -> impl IntoView {
     });
     view! {
         <section id="passkeys" aria-labelledby="passkeys-title">
-            <h2 id="passkeys-title">"Passkeys"</h2>
-            <p>"A passkey signs you in with your fingerprint, face or screen lock instead of a password. It can't be phished: it works only on this site."</p>
+            <h2 id="passkeys-title">{t!(l, passkeys.title)}</h2>
+            <p>{t!(l, passkeys.intro)}</p>
             <FormError error/>
             <Suspense fallback=|| ()>{list}</Suspense>
             <AddPasskey/>
@@ -196,7 +204,7 @@ fn Passkeys() -> impl IntoView {
 }
 
 #[component]
-fn PasskeyItem(passkey: PasskeyInfo) -> impl IntoView {
+fn PasskeyItem(passkey: PasskeyInfo, l: crate::domain::Language) -> impl IntoView {
     let PasskeyInfo {
         id,
         name,
@@ -205,20 +213,20 @@ fn PasskeyItem(passkey: PasskeyInfo) -> impl IntoView {
         last_used_ago,
         ..
     } = passkey;
-    let label = format!("Remove passkey {name}");
+    let label = t!(l, passkeys.remove_named, name = name.clone()).to_string();
     view! {
         <li class="passkey" data-testid="passkey">
             <strong>{name}</strong>
             <div class="event-facts">
-                "Added " <time datetime=created_at>{created_ago}</time> " · "
+                {t!(l, passkeys.added)} " " <time datetime=created_at>{created_ago}</time> " · "
                 {match last_used_ago {
-                    Some(ago) => format!("last used {ago}"),
-                    None => "never used yet".to_owned(),
+                    Some(ago) => t!(l, passkeys.last_used, ago = ago).to_string(),
+                    None => t!(l, passkeys.never_used).to_owned(),
                 }}
             </div>
             <form method="post" data-reload="" action=PasskeyDelete::PATH>
                 <input type="hidden" name="id" value=id/>
-                <SubmitButton label="Remove" busy="Removing…" class="secondary" aria_label=label/>
+                <SubmitButton label=t!(l, passkeys.remove) busy=t!(l, passkeys.removing) class="secondary" aria_label=label/>
             </form>
         </li>
     }
@@ -228,16 +236,17 @@ fn PasskeyItem(passkey: PasskeyInfo) -> impl IntoView {
 fn Activity() -> impl IntoView {
     // "This device": the address and browser of the request showing the page.
     let here = crate::ssr::client();
+    let l = PageContext::get().language;
     let list = Suspend::new(async move {
         match security_events().await {
-            Ok(events) if events.is_empty() => view! { <p>"Nothing yet."</p> }.into_any(),
+            Ok(events) if events.is_empty() => view! { <p>{t!(l, activity.nothing)}</p> }.into_any(),
             Ok(events) => view! {
                 <ul class="events" data-testid="events">
                     {events
                         .into_iter()
                         .map(|event| {
                             let mine = event.ip == here.ip && event.user_agent == here.user_agent;
-                            view! { <EventItem event mine/> }
+                            view! { <EventItem event mine l/> }
                         })
                         .collect_view()}
                 </ul>
@@ -248,15 +257,15 @@ fn Activity() -> impl IntoView {
     });
     view! {
         <section id="activity" aria-labelledby="activity-title">
-            <h2 id="activity-title">"Recent activity"</h2>
-            <p>"What happened to your account lately, and where from. If you don't recognise something, change your password and end the sessions you don't know."</p>
-            <Suspense fallback=|| view! { <p>"Loading…"</p> }>{list}</Suspense>
+            <h2 id="activity-title">{t!(l, activity.title)}</h2>
+            <p>{t!(l, activity.intro)}</p>
+            <Suspense fallback=move || view! { <p>{t!(l, common.loading)}</p> }>{list}</Suspense>
         </section>
     }
 }
 
 #[component]
-fn EventItem(event: SecurityEvent, mine: bool) -> impl IntoView {
+fn EventItem(event: SecurityEvent, mine: bool, l: crate::domain::Language) -> impl IntoView {
     let SecurityEvent {
         kind,
         at,
@@ -266,15 +275,15 @@ fn EventItem(event: SecurityEvent, mine: bool) -> impl IntoView {
         device,
         ..
     } = event;
-    let title = at.replace('T', " ").replace('Z', " UTC");
+    let title = super::sessions::readable_time(&at);
     view! {
         <li class="event" data-testid="event" data-type=kind>
             <strong>{what}</strong>
-            {mine.then(|| view! { <span class="badge" data-testid="this-device">"This device"</span> })}
+            {mine.then(|| view! { <span class="badge" data-testid="this-device">{t!(l, common.this_device)}</span> })}
             <div class="event-facts">
                 <time datetime=at title=title>{ago}</time>
                 " · " {device} " · "
-                <span data-testid="event-ip">{if ip.is_empty() { "unknown address".to_owned() } else { ip }}</span>
+                <span data-testid="event-ip">{if ip.is_empty() { t!(l, activity.unknown_address).to_owned() } else { ip }}</span>
             </div>
         </li>
     }

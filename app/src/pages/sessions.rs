@@ -3,16 +3,19 @@
 //! own action, and each session's button posts its handle to
 //! `revoke_session` (`formaction`), with JavaScript on or off.
 
-use super::{FormError, PageContext, SubmitButton};
+use super::{title, FormError, PageContext, SubmitButton};
 use crate::{
     api::{list_sessions, LogoutOthers, RevokeSession, SessionInfo},
+    domain::Language,
+    t,
 };
 use leptos::prelude::*;
 use leptos_meta::Title;
 use server_fn::ServerFn;
 
-/// "2026-11-23T15:04:05Z" as "2026-11-23 15:04 UTC".
-fn readable_time(rfc3339: &str) -> String {
+/// "2026-11-23T15:04:05Z" as "2026-11-23 15:04 UTC" (the same in both
+/// languages: ISO dates read the same in Korean).
+pub(super) fn readable_time(rfc3339: &str) -> String {
     match (rfc3339.get(..10), rfc3339.get(11..16)) {
         (Some(date), Some(time)) => format!("{date} {time} UTC"),
         _ => rfc3339.to_owned(),
@@ -22,6 +25,7 @@ fn readable_time(rfc3339: &str) -> String {
 #[component]
 pub fn SessionsPage() -> impl IntoView {
     let request = PageContext::get();
+    let l = request.language;
     let error = request
         .error_for(RevokeSession::PATH)
         .or_else(|| request.error_for(LogoutOthers::PATH));
@@ -30,7 +34,7 @@ pub fn SessionsPage() -> impl IntoView {
             Ok(list) => view! {
                 <ul class="sessions" data-testid="sessions">
                     <For each=move || list.clone() key=|s| s.id.clone() let:session>
-                        <SessionItem session/>
+                        <SessionItem session l/>
                     </For>
                 </ul>
             }
@@ -39,21 +43,21 @@ pub fn SessionsPage() -> impl IntoView {
         }
     });
     view! {
-        <Title text="Your sessions · Gatehouse"/>
+        <Title text=title(t!(l, sessions.title))/>
         <section class="card">
-            <h1>"Where you're signed in"</h1>
-            <p>"Each session is a browser or device signed in to your account. End any you don't recognise."</p>
+            <h1>{t!(l, sessions.heading)}</h1>
+            <p>{t!(l, sessions.intro)}</p>
             <form method="post" action=LogoutOthers::PATH class="sessions-form">
                 <FormError error/>
-                <Suspense fallback=|| view! { <p>"Loading…"</p> }>{list}</Suspense>
-                <SubmitButton label="Log out everywhere else" busy="Signing them out…" class="secondary logout-others"/>
+                <Suspense fallback=move || view! { <p>{t!(l, common.loading)}</p> }>{list}</Suspense>
+                <SubmitButton label=t!(l, sessions.others) busy=t!(l, sessions.others_busy) class="secondary logout-others"/>
             </form>
         </section>
     }
 }
 
 #[component]
-fn SessionItem(session: SessionInfo) -> impl IntoView {
+fn SessionItem(session: SessionInfo, l: Language) -> impl IntoView {
     let SessionInfo {
         id,
         current,
@@ -71,15 +75,15 @@ fn SessionItem(session: SessionInfo) -> impl IntoView {
     // what they see (WCAG 2.5.3).
     let button = if current {
         view! {
-            <SubmitButton label="Revoke and log out" busy="Logging out…" class="secondary"
+            <SubmitButton label=t!(l, sessions.revoke_mine) busy=t!(l, nav.logging_out) class="secondary"
                 formaction=RevokeSession::PATH name="id" value=id/>
         }
         .into_any()
     } else {
         view! {
-            <SubmitButton label="Revoke" busy="Revoking…" class="secondary"
+            <SubmitButton label=t!(l, sessions.revoke) busy=t!(l, sessions.revoking) class="secondary"
                 formaction=RevokeSession::PATH name="id" value=id
-                aria_label=format!("Revoke the session on {device}")/>
+                aria_label=t!(l, sessions.revoke_on, device = device.clone()).to_string()/>
         }
         .into_any()
     };
@@ -87,13 +91,13 @@ fn SessionItem(session: SessionInfo) -> impl IntoView {
         <li class="session" class:current=current data-testid="session">
             <div class="session-what">
                 <strong>{device}</strong>
-                {current.then(|| view! { <span class="badge" data-testid="this-device">"This device"</span> })}
+                {current.then(|| view! { <span class="badge" data-testid="this-device">{t!(l, common.this_device)}</span> })}
             </div>
             <dl class="session-facts">
-                <dt>"IP address"</dt><dd>{if ip.is_empty() { "unknown".to_owned() } else { ip }}</dd>
-                <dt>"Signed in"</dt>
+                <dt>{t!(l, sessions.ip)}</dt><dd>{if ip.is_empty() { t!(l, sessions.unknown_ip).to_owned() } else { ip }}</dd>
+                <dt>{t!(l, sessions.signed_in)}</dt>
                 <dd><time datetime=created_at.clone() title=readable_time(&created_at)>{created_ago}</time></dd>
-                <dt>"Last seen"</dt>
+                <dt>{t!(l, sessions.last_seen)}</dt>
                 <dd><time datetime=last_seen_at.clone() title=readable_time(&last_seen_at)>{last_seen_ago}</time></dd>
             </dl>
             <div class="revoke">{button}</div>

@@ -15,7 +15,7 @@ use super::{
     users::{db_error, UserRow},
 };
 use crate::{
-    domain::{Email, EventKind, LinkToken},
+    domain::{Email, EventKind, Language, LinkToken},
     error::ApiError,
 };
 use std::sync::Arc;
@@ -78,12 +78,13 @@ impl Accounts {
 
     /// Creates the account and queues its confirmation link; `Ok(None)`
     /// when the address is taken (nothing is written then).
-    pub async fn sign_up(&self, email: &Email, password_hash: &str, client: &Client) -> Result<Option<i64>, ApiError> {
+    pub async fn sign_up(&self, email: &Email, password_hash: &str, language: Language, client: &Client) -> Result<Option<i64>, ApiError> {
         let mut tx = self.begin().await?;
         let created: Result<i64, sqlx::Error> = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar("INSERT INTO users (email, password_hash) VALUES ($1, $2) RETURNING id")
+            sqlx::query_scalar("INSERT INTO users (email, password_hash, language) VALUES ($1, $2, $3) RETURNING id")
                 .bind(email.as_str())
                 .bind(password_hash)
+                .bind(language.code())
                 .fetch_one(conn)
                 .await
         });
@@ -92,7 +93,8 @@ impl Accounts {
             Err(err) if is_unique_violation(&err) => return Ok(None),
             Err(err) => return Err(db_error(err)),
         };
-        self.send_confirmation(&mut tx, user_id, email.as_str()).await?;
+        // The account's language is the one it signed up in.
+        self.send_confirmation(&mut tx, user_id, email.as_str(), language).await?;
         record_in(&mut tx, Some(user_id), EventKind::Signup, client).await?;
         self.commit(tx).await?;
         Ok(Some(user_id))
@@ -113,7 +115,7 @@ impl Accounts {
         Ok(reserve_in(tx, &account_key, CONFIRM_CAP, window, now).await?.is_ok())
     }
 
-    async fn send_confirmation(&self, tx: &mut Tx, user_id: i64, email: &str) -> Result<(), ApiError> {
+    async fn send_confirmation(&self, tx: &mut Tx, user_id: i64, email: &str, language: Language) -> Result<(), ApiError> {
         if !self.confirmation_allowed(tx, user_id, email).await? {
             tracing::info!(user_id, "confirmation mail past its cap; none sent");
             return Ok(());
@@ -122,16 +124,18 @@ impl Accounts {
         let token = tokens::issue(tx, user_id, Purpose::Confirm, email, now() + ttl)
             .await
             .map_err(db_error)?;
-        let message = templates::confirm_signup(&self.mail.base_url, email, token.expose(), ttl);
+        let message = templates::confirm_signup(&self.mail.base_url, email, token.expose(), ttl, language);
         self.queue(tx, &message).await
     }
 
     /// Queues a notice to the account's address (a passkey added, two-step
-    /// verification turned off, a new sign-in…), in a transaction of its
-    /// own: a 200 after it means the mail is stored.
-    pub async fn notify(&self, to: &str, notice: &Notice) -> Result<(), ApiError> {
+    /// verification turned off, a new sign-in…) in the account's language,
+    /// in a transaction of its own: a 200 after it means the mail is
+    /// stored. `user` is read in the request that queues it, so the
+    /// language is the account's as of now.
+    pub async fn notify(&self, user: &UserRow, notice: &Notice) -> Result<(), ApiError> {
         let mut tx = self.begin().await?;
-        let message = templates::notice(&self.mail.base_url, to, notice);
+        let message = templates::notice(&self.mail.base_url, &user.email, notice, user.language());
         self.queue(&mut tx, &message).await?;
         self.commit(tx).await
     }
@@ -143,7 +147,7 @@ impl Accounts {
             return Ok(false);
         }
         let mut tx = self.begin().await?;
-        self.send_confirmation(&mut tx, user.id, &user.email).await?;
+        self.send_confirmation(&mut tx, user.id, &user.email, user.language()).await?;
         self.commit(tx).await?;
         Ok(true)
     }
@@ -164,7 +168,9 @@ impl Accounts {
             let token = tokens::issue(&mut tx, user.id, Purpose::Reset, &user.email, now + ttl)
                 .await
                 .map_err(db_error)?;
-            let message = templates::password_reset(&self.mail.base_url, &user.email, token.expose(), ttl);
+            // The account's language, not the request's: whoever asks
+            // need not be the account's owner.
+            let message = templates::password_reset(&self.mail.base_url, &user.email, token.expose(), ttl, user.language());
             self.queue(&mut tx, &message).await?;
         } else if user.is_some() {
             tracing::info!("password reset asked for past the per-account cap; no mail sent");
@@ -207,14 +213,15 @@ impl Accounts {
             .await
             .map_err(db_error)?
             .ok_or_else(ApiError::invalid_token)?;
-        let before: Option<(String, Option<i64>)> = on_tx!(&mut tx, conn => {
-            sqlx::query_as("SELECT email, email_confirmed_at FROM users WHERE id = $1")
+        let before: Option<(String, Option<i64>, String)> = on_tx!(&mut tx, conn => {
+            sqlx::query_as("SELECT email, email_confirmed_at, language FROM users WHERE id = $1")
                 .bind(link.user_id)
                 .fetch_optional(conn)
                 .await
         })
         .map_err(db_error)?;
-        let (email, confirmed_at) = before.ok_or_else(ApiError::invalid_token)?;
+        let (email, confirmed_at, language) = before.ok_or_else(ApiError::invalid_token)?;
+        let language = Language::from_code(&language).unwrap_or_default();
         let confirms = confirmed_at.is_none() && email == link.email;
         on_tx!(&mut tx, conn => {
             sqlx::query(
@@ -237,7 +244,7 @@ impl Accounts {
         if confirms {
             super::two_factor::remove_all_factors(&mut tx, link.user_id).await?;
         }
-        let message = templates::password_reset_done(&self.mail.base_url, &email);
+        let message = templates::password_reset_done(&self.mail.base_url, &email, language);
         self.queue(&mut tx, &message).await?;
         record_in(&mut tx, Some(link.user_id), EventKind::PasswordReset, client).await?;
         self.commit(tx).await?;
@@ -264,7 +271,7 @@ impl Accounts {
         for purpose in [Purpose::Reset, Purpose::ChangeEmail, Purpose::Confirm] {
             tokens::void(&mut tx, user.id, purpose).await.map_err(db_error)?;
         }
-        let message = templates::password_changed(&self.mail.base_url, &user.email);
+        let message = templates::password_changed(&self.mail.base_url, &user.email, user.language());
         self.queue(&mut tx, &message).await?;
         record_in(&mut tx, Some(user.id), EventKind::PasswordChanged, client).await?;
         self.commit(tx).await
@@ -283,9 +290,12 @@ impl Accounts {
             .await
             .map_err(db_error)?;
         let base = &self.mail.base_url;
-        let confirm = templates::confirm_change(base, new_email.as_str(), token.expose(), ttl);
+        // Both in the account's language: the new address is the same
+        // person's.
+        let language = user.language();
+        let confirm = templates::confirm_change(base, new_email.as_str(), token.expose(), ttl, language);
         self.queue(&mut tx, &confirm).await?;
-        let notice = templates::email_change_requested(base, &user.email, new_email.as_str());
+        let notice = templates::email_change_requested(base, &user.email, new_email.as_str(), language);
         self.queue(&mut tx, &notice).await?;
         record_in(&mut tx, Some(user.id), EventKind::EmailChangeRequested, client).await?;
         self.commit(tx).await
@@ -324,8 +334,8 @@ impl Accounts {
             record_in(&mut tx, Some(link.user_id), EventKind::EmailConfirmed, client).await?;
             Confirmed::Address { user_id: link.user_id }
         } else {
-            let old_email: Option<String> = on_tx!(&mut tx, conn => {
-                sqlx::query_scalar("SELECT email FROM users WHERE id = $1")
+            let old: Option<(String, String)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT email, language FROM users WHERE id = $1")
                     .bind(link.user_id)
                     .fetch_optional(conn)
                     .await
@@ -349,9 +359,10 @@ impl Accounts {
             for purpose in [Purpose::Reset, Purpose::Confirm] {
                 tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
             }
-            if let Some(old_email) = old_email {
+            if let Some((old_email, language)) = old {
+                let language = Language::from_code(&language).unwrap_or_default();
                 let notice = Notice::EmailChanged { new_email: link.email.clone() };
-                let message = templates::notice(&self.mail.base_url, &old_email, &notice);
+                let message = templates::notice(&self.mail.base_url, &old_email, &notice, language);
                 self.queue(&mut tx, &message).await?;
             }
             record_in(&mut tx, Some(link.user_id), EventKind::EmailChanged, client).await?;

@@ -32,8 +32,7 @@ pub fn refuse_common(password: &Password) -> Result<(), ApiError> {
     if is_common(password.expose()) {
         return Err(ApiError::invalid(
             Some(crate::domain::Field::Password),
-            "This password is too common: it appears in lists of leaked passwords. \
-             Choose one that is harder to guess, such as a few unrelated words.",
+            crate::t!(crate::domain::Language::current(), invalid.password_common),
         ));
     }
     Ok(())

@@ -6,6 +6,7 @@ pub mod common_passwords;
 pub mod db;
 pub mod flash;
 pub mod internal;
+pub mod language;
 pub mod mail;
 pub mod passkeys;
 pub mod passwords;

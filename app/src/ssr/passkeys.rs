@@ -68,7 +68,7 @@ pub struct Passkeys {
 fn unavailable_here() -> ApiError {
     ApiError::invalid(
         None,
-        "Passkeys are not available on this server: APP_BASE_URL must name a host, not an IP address.",
+        crate::t!(crate::domain::Language::current(), errors.passkeys_unavailable),
     )
 }
 

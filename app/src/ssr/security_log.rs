@@ -110,7 +110,7 @@ impl SecurityLog {
     /// 90 days. `recorded` says this sign-in's own `passkey_login` event
     /// is already in the log, so one match is not enough.
     pub async fn known_device(&self, user_id: i64, client: &Client, recorded: bool) -> Result<bool, ApiError> {
-        use crate::domain::describe_user_agent;
+        use crate::domain::{describe_user_agent, Language};
         let rows: Vec<(String, String)> = on_pool!(&self.db, pool => {
             sqlx::query_as(
                 "SELECT ip, user_agent FROM security_events WHERE user_id = $1 AND at > $2 \
@@ -122,11 +122,12 @@ impl SecurityLog {
             .await
         })
         .map_err(db_error)?;
-        let device = describe_user_agent(&client.user_agent);
+        // Compared in one language: the words are only a way to group agents.
+        let device = describe_user_agent(&client.user_agent, Language::ENGLISH);
         let network = network_of(&client.ip);
         let seen = rows
             .iter()
-            .filter(|(ip, agent)| network_of(ip) == network && describe_user_agent(agent) == device)
+            .filter(|(ip, agent)| network_of(ip) == network && describe_user_agent(agent, Language::ENGLISH) == device)
             .count();
         Ok(seen > usize::from(recorded))
     }

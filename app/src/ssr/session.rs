@@ -2,7 +2,7 @@
 //! a new id, slide the idle timeout (writing at most about once a minute),
 //! and end sessions.
 
-use crate::error::ApiError;
+use crate::{domain::Language, error::ApiError};
 use serde::{Deserialize, Serialize};
 use tower_sessions::{Expiry, Session};
 
@@ -29,6 +29,11 @@ pub struct SignedIn {
     pub authenticated_at: i64,
     pub user_agent: String,
     pub ip: String,
+    /// The account's language when it signed in (or chose one here): the
+    /// pages' language in a browser with no `lang` cookie. `None` in a
+    /// session from before languages.
+    #[serde(default)]
+    pub language: Option<Language>,
 }
 
 /// How long sessions live, from `SESSION_IDLE_TIMEOUT_SECS` and
@@ -143,6 +148,7 @@ pub async fn log_in(
     session: &Session,
     user_id: i64,
     email: &str,
+    language: Language,
     remember: bool,
     lifetimes: &Lifetimes,
     client: Client,
@@ -159,6 +165,7 @@ pub async fn log_in(
         authenticated_at: now,
         user_agent: client.user_agent.chars().take(512).collect(),
         ip: client.ip,
+        language: Some(language),
     };
     session.set_expiry(lifetimes.cookie_expiry(&auth));
     session.insert(AUTH, auth).await.map_err(store_error)
@@ -240,6 +247,13 @@ pub async fn set_email(session: &Session, mut auth: SignedIn, email: &str) -> Re
     session.insert(AUTH, auth).await.map_err(store_error)
 }
 
+/// Puts the account's new language in this session, for the pages of a
+/// browser with no `lang` cookie.
+pub async fn set_language(session: &Session, mut auth: SignedIn, language: Language) -> Result<(), ApiError> {
+    auth.language = Some(language);
+    session.insert(AUTH, auth).await.map_err(store_error)
+}
+
 /// Starts the recent-authentication window again for this signed-in
 /// session (the password, a code or a passkey was just checked).
 pub async fn reauthenticated(session: &Session, mut auth: SignedIn) -> Result<(), ApiError> {
@@ -306,6 +320,7 @@ mod tests {
             authenticated_at: 1_000,
             user_agent: String::new(),
             ip: String::new(),
+            language: None,
         }
     }
 

@@ -1,7 +1,10 @@
 //! The users table.
 
 use super::db::{on_pool, Db};
-use crate::{domain::Email, error::ApiError};
+use crate::{
+    domain::{Email, Language},
+    error::ApiError,
+};
 
 #[derive(Clone)]
 pub struct Users {
@@ -15,6 +18,16 @@ pub struct UserRow {
     pub password_hash: String,
     /// When the address was confirmed (Unix seconds); `None` until then.
     pub email_confirmed_at: Option<i64>,
+    /// The code of the account's language (`en`, `ko`).
+    pub language: String,
+}
+
+impl UserRow {
+    /// The account's language; English if the column holds one no longer
+    /// spoken.
+    pub fn language(&self) -> Language {
+        Language::from_code(&self.language).unwrap_or_default()
+    }
 }
 
 pub(crate) use super::internal::database as db_error;
@@ -50,7 +63,7 @@ impl Users {
 
     pub async fn by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at FROM users WHERE email = $1")
+            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at, language FROM users WHERE email = $1")
                 .bind(email.as_str())
                 .fetch_optional(pool)
                 .await
@@ -60,7 +73,7 @@ impl Users {
 
     pub async fn by_id(&self, id: i64) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at FROM users WHERE id = $1")
+            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at, language FROM users WHERE id = $1")
                 .bind(id)
                 .fetch_optional(pool)
                 .await
@@ -72,10 +85,10 @@ impl Users {
     /// takes a second step, in one indexed read (`/api/me` asks on every
     /// call); `None` when there is no such account.
     pub async fn flags(&self, id: i64) -> Result<Option<AccountFlags>, ApiError> {
-        let row: Option<(Option<i64>, bool)> = on_pool!(&self.db, pool => {
+        let row: Option<(Option<i64>, bool, String)> = on_pool!(&self.db, pool => {
             sqlx::query_as(
                 "SELECT email_confirmed_at, EXISTS (SELECT 1 FROM totp t \
-                   WHERE t.user_id = users.id AND t.secret IS NOT NULL) \
+                   WHERE t.user_id = users.id AND t.secret IS NOT NULL), language \
                  FROM users WHERE id = $1",
             )
             .bind(id)
@@ -83,10 +96,37 @@ impl Users {
             .await
         })
         .map_err(db_error)?;
-        Ok(row.map(|(confirmed_at, two_factor)| AccountFlags {
+        Ok(row.map(|(confirmed_at, two_factor, language)| AccountFlags {
             email_confirmed: confirmed_at.is_some(),
             two_factor,
+            language: Language::from_code(&language).unwrap_or_default(),
         }))
+    }
+
+    /// The account's language; `None` when there is no such account.
+    pub async fn language(&self, id: i64) -> Result<Option<Language>, ApiError> {
+        let code: Option<String> = on_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)?;
+        Ok(code.map(|c| Language::from_code(&c).unwrap_or_default()))
+    }
+
+    /// Sets the account's language (mail, and pages in a browser with no
+    /// `lang` cookie).
+    pub async fn set_language(&self, id: i64, language: Language) -> Result<(), ApiError> {
+        on_pool!(&self.db, pool => {
+            sqlx::query("UPDATE users SET language = $1 WHERE id = $2")
+                .bind(language.code())
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|_| ())
+        })
+        .map_err(db_error)
     }
 
     /// Deletes the user; SQL session rows go with it (ON DELETE CASCADE).
@@ -107,4 +147,5 @@ impl Users {
 pub struct AccountFlags {
     pub email_confirmed: bool,
     pub two_factor: bool,
+    pub language: Language,
 }

@@ -13,6 +13,8 @@ mod auth_flow;
 mod backends;
 mod faults;
 mod fuzz;
+mod language_mail;
+mod languages;
 mod mail;
 mod mail_crash;
 mod metrics;

@@ -3,10 +3,12 @@
 //! request's `Host`, which an attacker can set.
 
 use super::Message;
+use crate::{domain::Language, t};
 
 /// The pieces of a mail that say one thing: a greeting line, paragraphs,
-/// and at most one button-like link.
+/// and at most one button-like link, all in `language`.
 struct Draft<'a> {
+    language: Language,
     to: &'a str,
     subject: &'a str,
     paragraphs: &'a [&'a str],
@@ -31,10 +33,15 @@ fn escape(text: &str) -> String {
 
 impl Draft<'_> {
     fn render(&self) -> Message {
-        let mut text = String::from("Hello,\n\n");
-        let mut html = String::from(
-            "<!DOCTYPE html><html><body style=\"font-family: sans-serif; line-height: 1.5\">\
-             <p>Hello,</p>",
+        let language = self.language;
+        let hello = t!(language, mail.hello);
+        let mut text = format!("{hello}\n\n");
+        // `lang` so that mail programs pick fonts and hyphenation for it.
+        let mut html = format!(
+            "<!DOCTYPE html><html lang=\"{}\"><body style=\"font-family: sans-serif; line-height: 1.5\">\
+             <p>{}</p>",
+            language.code(),
+            escape(hello)
         );
         for p in self.paragraphs {
             text.push_str(p);
@@ -45,10 +52,10 @@ impl Draft<'_> {
             // The link alone on its line, so mail programs make it clickable.
             text.push_str(&format!("{label}:\n{url}\n\n"));
             html.push_str(&format!(
-                "<p><a href=\"{0}\">{1}</a></p><p style=\"font-size: 0.9em\">Or paste this \
-                 address into your browser: {0}</p>",
+                "<p><a href=\"{0}\">{1}</a></p><p style=\"font-size: 0.9em\">{2} {0}</p>",
                 escape(url),
-                escape(label)
+                escape(label),
+                escape(t!(language, mail.paste)),
             ));
         }
         for p in self.after {
@@ -56,8 +63,9 @@ impl Draft<'_> {
             text.push_str("\n\n");
             html.push_str(&format!("<p>{}</p>", escape(p)));
         }
-        text.push_str("-- \nGatehouse\n");
-        html.push_str("<p>Gatehouse</p></body></html>");
+        let signature = t!(language, mail.signature);
+        text.push_str(&format!("-- \n{signature}\n"));
+        html.push_str(&format!("<p>{}</p></body></html>", escape(signature)));
         Message {
             to: self.to.to_owned(),
             subject: self.subject.to_owned(),
@@ -67,117 +75,105 @@ impl Draft<'_> {
     }
 }
 
-fn minutes(ttl_secs: i64) -> String {
+/// How long a link works, in words: "2 days", "1 hour", "3 minutes"
+/// ("2일", "1시간", "3분"); the largest whole unit, else minutes rounded up.
+fn lifetime(ttl_secs: i64, language: Language) -> String {
+    let l = language;
     match ttl_secs {
-        s if s % 86_400 == 0 => plural(s / 86_400, "day"),
-        s if s % 3_600 == 0 => plural(s / 3_600, "hour"),
-        s => plural((s + 59) / 60, "minute"),
+        86_400 => t!(l, mail.ttl.day).to_owned(),
+        s if s % 86_400 == 0 => t!(l, mail.ttl.days, n = s / 86_400).to_string(),
+        3_600 => t!(l, mail.ttl.hour).to_owned(),
+        s if s % 3_600 == 0 => t!(l, mail.ttl.hours, n = s / 3_600).to_string(),
+        s => match (s + 59) / 60 {
+            1 => t!(l, mail.ttl.minute).to_owned(),
+            n => t!(l, mail.ttl.minutes, n = n).to_string(),
+        },
     }
 }
 
-fn plural(n: i64, unit: &str) -> String {
-    if n == 1 {
-        format!("1 {unit}")
-    } else {
-        format!("{n} {unit}s")
-    }
-}
-
-pub fn password_reset(base: &str, to: &str, token: &str, ttl_secs: i64) -> Message {
+pub fn password_reset(base: &str, to: &str, token: &str, ttl_secs: i64, language: Language) -> Message {
+    let l = language;
     let url = format!("{base}/reset-password/{token}");
-    let works = format!(
-        "The link works once, for {}. If you didn't ask for it, ignore this mail: \
-         your password stays as it is.",
-        minutes(ttl_secs)
-    );
+    let works = t!(l, mail.reset.works, ttl = lifetime(ttl_secs, l)).to_string();
     Draft {
+        language,
         to,
-        subject: "Reset your Gatehouse password",
-        paragraphs: &["Someone (we hope you) asked to reset the password of your Gatehouse account."],
-        link: Some(("Choose a new password", &url)),
+        subject: t!(l, mail.reset.subject),
+        paragraphs: &[t!(l, mail.reset.asked)],
+        link: Some((t!(l, mail.reset.link), &url)),
         after: &[&works],
     }
     .render()
 }
 
-pub fn confirm_signup(base: &str, to: &str, token: &str, ttl_secs: i64) -> Message {
+pub fn confirm_signup(base: &str, to: &str, token: &str, ttl_secs: i64, language: Language) -> Message {
+    let l = language;
     let url = format!("{base}/confirm-email/{token}");
-    let works = format!(
-        "The link works for {}. If you didn't sign up, ignore this mail.",
-        minutes(ttl_secs)
-    );
+    let works = t!(l, mail.signup.works, ttl = lifetime(ttl_secs, l)).to_string();
     Draft {
+        language,
         to,
-        subject: "Confirm your email address for Gatehouse",
-        paragraphs: &["Welcome to Gatehouse. Please confirm that this is your email address."],
-        link: Some(("Confirm your address", &url)),
+        subject: t!(l, mail.signup.subject),
+        paragraphs: &[t!(l, mail.signup.welcome)],
+        link: Some((t!(l, mail.signup.link), &url)),
         after: &[&works],
     }
     .render()
 }
 
-pub fn confirm_change(base: &str, to: &str, token: &str, ttl_secs: i64) -> Message {
+pub fn confirm_change(base: &str, to: &str, token: &str, ttl_secs: i64, language: Language) -> Message {
+    let l = language;
     let url = format!("{base}/confirm-email/{token}");
-    let works = format!(
-        "Until you use the link, your account keeps its old address. It works for {}. \
-         If you didn't ask for this, ignore this mail.",
-        minutes(ttl_secs)
-    );
+    let works = t!(l, mail.change.works, ttl = lifetime(ttl_secs, l)).to_string();
     Draft {
+        language,
         to,
-        subject: "Confirm your new email address for Gatehouse",
-        paragraphs: &["Someone (we hope you) asked to move a Gatehouse account to this address."],
-        link: Some(("Confirm the new address", &url)),
+        subject: t!(l, mail.change.subject),
+        paragraphs: &[t!(l, mail.change.asked)],
+        link: Some((t!(l, mail.change.link), &url)),
         after: &[&works],
     }
     .render()
 }
 
-const NOT_YOU: &str = "If this wasn't you, reset your password at once with \"Forgot your \
-                       password?\" on the login page, and look at where your account is signed in.";
-
-pub fn password_changed(base: &str, to: &str) -> Message {
+pub fn password_changed(base: &str, to: &str, language: Language) -> Message {
+    let l = language;
     let login = format!("{base}/login");
     Draft {
+        language,
         to,
-        subject: "Your Gatehouse password was changed",
-        paragraphs: &[
-            "The password of your Gatehouse account was just changed, and every other device was signed out.",
-            NOT_YOU,
-        ],
-        link: Some(("Log in", &login)),
+        subject: t!(l, mail.password_changed.subject),
+        paragraphs: &[t!(l, mail.password_changed.said), t!(l, mail.not_you)],
+        link: Some((t!(l, mail.log_in), &login)),
         after: &[],
     }
     .render()
 }
 
-pub fn password_reset_done(base: &str, to: &str) -> Message {
+pub fn password_reset_done(base: &str, to: &str, language: Language) -> Message {
+    let l = language;
     let login = format!("{base}/login");
     Draft {
+        language,
         to,
-        subject: "Your Gatehouse password was reset",
-        paragraphs: &[
-            "The password of your Gatehouse account was just reset with a link sent to this \
-             address, and every device was signed out.",
-            NOT_YOU,
-        ],
-        link: Some(("Log in", &login)),
+        subject: t!(l, mail.password_reset_done.subject),
+        paragraphs: &[t!(l, mail.password_reset_done.said), t!(l, mail.not_you)],
+        link: Some((t!(l, mail.log_in), &login)),
         after: &[],
     }
     .render()
 }
 
-pub fn email_change_requested(base: &str, to: &str, new_email: &str) -> Message {
-    let asked = format!(
-        "Someone signed in to your Gatehouse account asked to change its email address to \
-         {new_email}. Nothing changes until a link sent there is used."
-    );
+pub fn email_change_requested(base: &str, to: &str, new_email: &str, language: Language) -> Message {
+    let l = language;
+    let asked = t!(l, mail.change_requested.said, new_email = new_email).to_string();
     let login = format!("{base}/login");
     Draft {
+        language,
         to,
-        subject: "A change of your Gatehouse email address was asked for",
-        paragraphs: &[&asked, NOT_YOU],
-        link: Some(("Log in", &login)),
+        subject: t!(l, mail.change_requested.subject),
+        paragraphs: &[&asked, t!(l, mail.not_you)],
+        link: Some((t!(l, mail.log_in), &login)),
         after: &[],
     }
     .render()
@@ -195,49 +191,52 @@ pub enum Notice {
     /// The account moved to `new_email` (told to the old address).
     EmailChanged { new_email: String },
     /// A sign-in from a browser and network the account has not used in
-    /// 90 days: what the browser said it is, and the network.
+    /// 90 days: what the browser said it is (already in the account's
+    /// language), and the network.
     NewSignIn { device: String, network: String },
 }
 
-pub fn notice(base: &str, to: &str, notice: &Notice) -> Message {
+pub fn notice(base: &str, to: &str, notice: &Notice, language: Language) -> Message {
+    let l = language;
     let security = format!("{base}/security");
     let sessions = format!("{base}/sessions");
     let (subject, said, link): (&str, String, (&str, &str)) = match notice {
         Notice::PasskeyAdded { name } => (
-            "A passkey was added to your Gatehouse account",
-            format!("A passkey named \"{name}\" was added to your Gatehouse account. It signs in without the password."),
-            ("See your passkeys", &security),
+            t!(l, mail.notice.passkey_added.subject),
+            t!(l, mail.notice.passkey_added.said, name = name).to_string(),
+            (t!(l, mail.notice.see_passkeys), &security),
         ),
         Notice::PasskeyRemoved { name } => (
-            "A passkey was removed from your Gatehouse account",
-            format!("The passkey named \"{name}\" was removed from your Gatehouse account."),
-            ("See your passkeys", &security),
+            t!(l, mail.notice.passkey_removed.subject),
+            t!(l, mail.notice.passkey_removed.said, name = name).to_string(),
+            (t!(l, mail.notice.see_passkeys), &security),
         ),
         Notice::TotpDisabled => (
-            "Two-step verification was turned off",
-            "Two-step verification was turned off for your Gatehouse account: the password alone now signs in.".to_owned(),
-            ("Turn it on again", &security),
+            t!(l, mail.notice.totp_disabled.subject),
+            t!(l, mail.notice.totp_disabled.said).to_owned(),
+            (t!(l, mail.notice.turn_on_again), &security),
         ),
         Notice::RecoveryCodesCreated => (
-            "New recovery codes for your Gatehouse account",
-            "New recovery codes were made for your Gatehouse account; the earlier ones no longer work.".to_owned(),
-            ("See your security settings", &security),
+            t!(l, mail.notice.recovery_codes.subject),
+            t!(l, mail.notice.recovery_codes.said).to_owned(),
+            (t!(l, mail.notice.see_security), &security),
         ),
         Notice::EmailChanged { new_email } => (
-            "Your Gatehouse email address was changed",
-            format!("The email address of your Gatehouse account is now {new_email}. This address no longer signs in."),
-            ("See your security settings", &security),
+            t!(l, mail.notice.email_changed.subject),
+            t!(l, mail.notice.email_changed.said, new_email = new_email).to_string(),
+            (t!(l, mail.notice.see_security), &security),
         ),
         Notice::NewSignIn { device, network } => (
-            "A new sign-in to your Gatehouse account",
-            format!("Your Gatehouse account was just signed in from {device}, from the network {network}: a browser and network it has not signed in from in the last 90 days."),
-            ("See where you are signed in", &sessions),
+            t!(l, mail.notice.new_sign_in.subject),
+            t!(l, mail.notice.new_sign_in.said, device = device, network = network).to_string(),
+            (t!(l, mail.notice.see_sessions), &sessions),
         ),
     };
     Draft {
+        language,
         to,
         subject,
-        paragraphs: &[&said, NOT_YOU],
+        paragraphs: &[&said, t!(l, mail.not_you)],
         link: Some(link),
         after: &[],
     }
@@ -247,40 +246,119 @@ pub fn notice(base: &str, to: &str, notice: &Notice) -> Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+    const ENGLISH: Language = Language::ENGLISH;
+    const KOREAN: Language = Language::KOREAN;
 
     #[test]
     fn links_start_with_the_base_url_in_both_parts() {
-        let m = password_reset("https://auth.example.com", "a@example.com", "TOKEN", 3600);
+        let m = password_reset("https://auth.example.com", "a@example.com", "TOKEN", 3600, ENGLISH);
         assert!(m.text.contains("\nhttps://auth.example.com/reset-password/TOKEN\n"));
         assert!(m.html.contains("href=\"https://auth.example.com/reset-password/TOKEN\""));
         assert!(m.text.contains("for 1 hour"));
+        assert!(m.text.starts_with("Hello,\n\n") && m.text.ends_with("-- \nGatehouse\n"), "{}", m.text);
+        assert!(m.html.contains("Or paste this address into your browser: https://auth.example.com/reset-password/TOKEN"));
+        assert_eq!(m.subject, "Reset your Gatehouse password");
         assert_eq!(m.to, "a@example.com");
     }
 
     #[test]
+    fn a_korean_reset_mail_is_korean_with_the_same_link() {
+        let m = password_reset("https://auth.example.com", "a@example.com", "TOKEN", 3600, KOREAN);
+        assert_eq!(m.subject, "Gatehouse 비밀번호 재설정 안내");
+        assert!(m.text.starts_with("안녕하세요.\n\n"), "{}", m.text);
+        assert!(m.text.contains("새 비밀번호 설정하기:\nhttps://auth.example.com/reset-password/TOKEN\n"), "{}", m.text);
+        assert!(m.text.contains("1시간 동안"), "{}", m.text);
+        assert!(m.text.ends_with("-- \nGatehouse 드림\n"), "{}", m.text);
+        assert!(m.html.contains("<html lang=\"ko\">"));
+        assert!(m.html.contains("<a href=\"https://auth.example.com/reset-password/TOKEN\">새 비밀번호 설정하기</a>"), "{}", m.html);
+        assert!(m.html.contains("붙여 넣으세요: https://auth.example.com/reset-password/TOKEN"), "{}", m.html);
+        assert!(!m.text.contains("Hello") && !m.html.contains("Hello"));
+        assert_eq!(m.to, "a@example.com");
+    }
+
+    #[test]
+    fn every_mail_is_written_in_the_language_asked_for() {
+        let base = "https://a.test";
+        let notices = [
+            Notice::PasskeyAdded { name: "Phone".into() },
+            Notice::PasskeyRemoved { name: "Phone".into() },
+            Notice::TotpDisabled,
+            Notice::RecoveryCodesCreated,
+            Notice::EmailChanged { new_email: "new@example.com".into() },
+            Notice::NewSignIn { device: "Firefox".into(), network: "198.51.100.0/24".into() },
+        ];
+        let mails = |language| {
+            let mut all = vec![
+                password_reset(base, "a@example.com", "T", 3600, language),
+                confirm_signup(base, "a@example.com", "T", 172_800, language),
+                confirm_change(base, "b@example.com", "T", 172_800, language),
+                password_changed(base, "a@example.com", language),
+                password_reset_done(base, "a@example.com", language),
+                email_change_requested(base, "a@example.com", "b@example.com", language),
+            ];
+            all.extend(notices.iter().map(|n| notice(base, "a@example.com", n, language)));
+            all
+        };
+        let hangul = |s: &str| s.chars().any(|c| ('\u{AC00}'..='\u{D7A3}').contains(&c));
+        for (english, korean) in mails(ENGLISH).into_iter().zip(mails(KOREAN)) {
+            assert!(!hangul(&english.subject) && !hangul(&english.text) && !hangul(&english.html), "{}", english.text);
+            assert!(hangul(&korean.subject), "{}", korean.subject);
+            assert_ne!(english.subject, korean.subject);
+            assert!(korean.text.starts_with("안녕하세요."), "{}", korean.text);
+            assert!(!korean.text.contains("Hello") && !korean.html.contains("Hello"), "{}", korean.text);
+            assert!(!korean.html.contains("paste"), "{}", korean.html);
+            assert_eq!(english.to, korean.to);
+            // The same links, each alone on its line.
+            let links = |m: &Message| m.text.lines().filter(|l| l.starts_with(base)).map(str::to_owned).collect::<Vec<_>>();
+            assert_eq!(links(&english), links(&korean));
+            assert_eq!(links(&korean).len(), 1, "{}", korean.text);
+        }
+    }
+
+    #[test]
     fn addresses_are_escaped_in_html() {
-        let m = email_change_requested("http://x", "a@example.com", "<b>@example.com");
-        assert!(m.html.contains("&lt;b&gt;@example.com"));
-        assert!(!m.html.contains("<b>@"));
+        for language in Language::all() {
+            let m = email_change_requested("http://x", "a@example.com", "<b>@example.com", language);
+            assert!(m.html.contains("&lt;b&gt;@example.com"));
+            assert!(!m.html.contains("<b>@"));
+        }
     }
 
     #[test]
     fn notices_link_to_the_page_where_it_can_be_undone() {
-        let m = notice("https://a.test", "a@example.com", &Notice::PasskeyAdded { name: "<Phone>".into() });
+        let m = notice("https://a.test", "a@example.com", &Notice::PasskeyAdded { name: "<Phone>".into() }, ENGLISH);
         assert!(m.text.contains("https://a.test/security"), "{}", m.text);
         assert!(m.html.contains("&quot;&lt;Phone&gt;&quot;"), "{}", m.html);
-        let m = notice("https://a.test", "a@example.com", &Notice::NewSignIn {
+        let m = notice("https://a.test", "a@example.com", &Notice::PasskeyAdded { name: "<Phone>".into() }, KOREAN);
+        assert!(m.html.contains("&quot;&lt;Phone&gt;&quot; 패스키"), "{}", m.html);
+        let new_sign_in = Notice::NewSignIn {
             device: "Firefox on Linux".into(),
             network: "198.51.100.0/24".into(),
-        });
+        };
+        let m = notice("https://a.test", "a@example.com", &new_sign_in, ENGLISH);
         assert!(m.text.contains("https://a.test/sessions") && m.text.contains("Firefox on Linux"));
+        assert!(m.text.contains("198.51.100.0/24"));
+        let new_sign_in = Notice::NewSignIn {
+            device: "Linux의 Firefox".into(),
+            network: "198.51.100.0/24".into(),
+        };
+        let m = notice("https://a.test", "a@example.com", &new_sign_in, KOREAN);
+        assert!(m.text.contains("https://a.test/sessions") && m.text.contains("Linux의 Firefox에서"), "{}", m.text);
         assert!(m.text.contains("198.51.100.0/24"));
     }
 
     #[test]
     fn lifetimes_read_as_words() {
-        assert_eq!(minutes(86_400), "1 day");
-        assert_eq!(minutes(7_200), "2 hours");
-        assert_eq!(minutes(90), "2 minutes");
+        assert_eq!(lifetime(86_400, ENGLISH), "1 day");
+        assert_eq!(lifetime(172_800, ENGLISH), "2 days");
+        assert_eq!(lifetime(3_600, ENGLISH), "1 hour");
+        assert_eq!(lifetime(7_200, ENGLISH), "2 hours");
+        assert_eq!(lifetime(60, ENGLISH), "1 minute");
+        assert_eq!(lifetime(90, ENGLISH), "2 minutes");
+        assert_eq!(lifetime(180, ENGLISH), "3 minutes");
+        assert_eq!(lifetime(3_600, KOREAN), "1시간");
+        assert_eq!(lifetime(172_800, KOREAN), "2일");
+        assert_eq!(lifetime(180, KOREAN), "3분");
+        assert_eq!(lifetime(90, KOREAN), "2분");
     }
 }
