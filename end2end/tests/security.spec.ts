@@ -123,7 +123,7 @@ test("the WASM bundle stays within its size budget", async ({ request }) => {
   const plain = await request.get(await wasmPath(request), { headers: { "accept-encoding": "identity" } });
   const gzipped = gzipSync(await plain.body(), { level: 9 }).length;
   console.log(`release WASM: ${plain.headers()["content-length"]} bytes raw, ${gzipped} gzipped`);
-  // The issue-25 budget: 100 kB (94,373 bytes before Korean, 95,205 after).
+  // The budget: 100 kB (94,373 bytes before Korean, 96,118 after).
   expect(gzipped).toBeLessThanOrEqual(100_000);
 });
 
