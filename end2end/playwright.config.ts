@@ -16,6 +16,33 @@ const serverBin = process.env.GATEHOUSE_SERVER_BIN ?? join(root, "target/release
 // tests/helpers.ts names the same port and window.
 const reauthPort = process.env.E2E_REAUTH_PORT ?? String(Number(port) + 1);
 const REAUTH_WINDOW_SECS = 6;
+// A real OpenID Provider (testing/oidc, oidc-provider) that both servers
+// offer as "Continue with Test ID". tests/helpers.ts names the same port.
+const oidcPort = process.env.E2E_OIDC_PORT ?? String(Number(port) + 2);
+const OIDC_SECRET = "e2e-client-secret-0123456789";
+const oidcProvider = {
+  command: `node ${join(root, "testing/oidc/provider.mjs")} '${JSON.stringify({
+    port: Number(oidcPort),
+    client: {
+      client_id: "gatehouse-e2e",
+      client_secret: OIDC_SECRET,
+      redirect_uris: [port, reauthPort].map((p) => `http://localhost:${p}/auth/test/callback`),
+    },
+    accounts: [],
+  })}'`,
+  url: `http://127.0.0.1:${oidcPort}/.well-known/openid-configuration`,
+  reuseExistingServer: false,
+  timeout: 30_000,
+  stdout: "ignore" as const,
+  stderr: "pipe" as const,
+};
+const withProvider = {
+  OIDC_PROVIDERS: "test",
+  OIDC_TEST_ISSUER: `http://127.0.0.1:${oidcPort}`,
+  OIDC_TEST_CLIENT_ID: "gatehouse-e2e",
+  OIDC_TEST_CLIENT_SECRET: OIDC_SECRET,
+  OIDC_TEST_LABEL: "Test ID",
+};
 
 const chromium = {
   browserName: "chromium" as const,
@@ -53,7 +80,11 @@ export default defineConfig({
       testIgnore: [/screenshots\.spec\.ts/, /\.js-only\.spec\.ts/],
     },
   ],
-  webServer: [server(port, {}), server(reauthPort, { REAUTH_WINDOW_SECS: String(REAUTH_WINDOW_SECS) })],
+  webServer: [
+    oidcProvider,
+    server(port, withProvider),
+    server(reauthPort, { ...withProvider, REAUTH_WINDOW_SECS: String(REAUTH_WINDOW_SECS) }),
+  ],
 });
 
 function server(on: string, extra: Record<string, string>) {

@@ -104,6 +104,15 @@ if [ "$(cat "$GATEHOUSE_ROOT/end2end/node_modules/.gatehouse-lock" 2>/dev/null)"
   echo "$lock_hash" >"$GATEHOUSE_ROOT/end2end/node_modules/.gatehouse-lock"
 fi
 
+# The OpenID Provider the tests run (testing/oidc: oidc-provider), the
+# same way.
+oidc_hash="$(sha256sum "$GATEHOUSE_ROOT/testing/oidc/package-lock.json" | cut -c1-16)"
+if [ "$(cat "$GATEHOUSE_ROOT/testing/oidc/node_modules/.gatehouse-lock" 2>/dev/null)" != "$oidc_hash" ]; then
+  say "npm ci in testing/oidc/"
+  (cd "$GATEHOUSE_ROOT/testing/oidc" && npm ci --no-audit --no-fund >&2)
+  echo "$oidc_hash" >"$GATEHOUSE_ROOT/testing/oidc/node_modules/.gatehouse-lock"
+fi
+
 # --- Chromium for Playwright: Debian's, never a downloaded one --------------
 if ! command -v chromium >/dev/null; then
   apt_install chromium

@@ -48,7 +48,9 @@ free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",
 E2E_PORT="$(free_port)"
 # A second server with a short recent-authentication window (reauth tests).
 E2E_REAUTH_PORT="$(free_port)"
-export E2E_PORT E2E_REAUTH_PORT
+# The OpenID Provider both servers offer (testing/oidc).
+E2E_OIDC_PORT="$(free_port)"
+export E2E_PORT E2E_REAUTH_PORT E2E_OIDC_PORT
 export GATEHOUSE_SERVER_BIN="$CARGO_TARGET_DIR/release/server"
 export LEPTOS_SITE_ROOT="$GATEHOUSE_ROOT/target/site"
 set +e

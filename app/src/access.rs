@@ -38,6 +38,11 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/sessions", SignedIn),
     ("/security", SignedIn),
     ("/reauthenticate", SignedIn),
+    // Sign in with a provider (routed by the server, not the app's
+    // router): anyone may start one; linking checks recent
+    // authentication itself.
+    ("/auth/{name}/start", Public),
+    ("/auth/{name}/callback", Public),
 ];
 
 /// The server functions, by their paths under `/api/`.
@@ -70,6 +75,8 @@ pub const CALLS: &[(&str, Access)] = &[
     (api::PasskeyRegisterBegin::PATH, Recent),
     (api::PasskeyRegisterFinish::PATH, Recent),
     (api::PasskeyDelete::PATH, Recent),
+    (api::ListIdentities::PATH, SignedIn),
+    (api::IdentityUnlink::PATH, Recent),
 ];
 
 /// Whether a path matches a route pattern: the same number of segments,

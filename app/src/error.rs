@@ -33,6 +33,8 @@ pub enum ErrorCode {
     InvalidToken,
     /// 409
     EmailTaken,
+    /// 409: unlinking the account's last way to sign in.
+    LastWayIn,
     /// 401, the same whether or not the email exists.
     BadCredentials,
     /// 401: not signed in.
@@ -70,7 +72,7 @@ impl ErrorCode {
         match self {
             Self::Invalid => 422,
             Self::InvalidToken | Self::NoPendingLogin | Self::BadPasskey => 400,
-            Self::EmailTaken => 409,
+            Self::EmailTaken | Self::LastWayIn => 409,
             Self::BadCredentials | Self::Unauthorized | Self::BadCode | Self::PasskeyFailed => 401,
             Self::Forbidden | Self::ReauthRequired => 403,
             Self::NotFound => 404,
@@ -210,6 +212,19 @@ impl ApiError {
 
     pub fn no_such_passkey() -> Self {
         Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_passkey))
+    }
+
+    /// `/auth/{name}/…` for a provider not configured.
+    pub fn no_such_provider() -> Self {
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_provider))
+    }
+
+    pub fn no_such_identity() -> Self {
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_identity))
+    }
+
+    pub fn last_way_in() -> Self {
+        Self::new(ErrorCode::LastWayIn, t!(Language::current(), errors.last_way_in))
     }
 
     /// An `/api/` path that names no call.

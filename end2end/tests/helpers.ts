@@ -100,3 +100,21 @@ export async function tabTo(page: Page, target: Locator, what: string) {
   throw new Error(`Tab never reached ${what}; it went ${stops.join(" → ")}`);
 }
 
+
+/** The OpenID Provider of playwright.config.ts (testing/oidc). */
+export const oidcURL = `http://127.0.0.1:${process.env.E2E_OIDC_PORT ?? String(Number(process.env.E2E_PORT ?? "3100") + 2)}`;
+
+/** Adds an account at the provider (a fresh one per test), and returns its email. */
+export async function providerAccount(
+  testInfo: TestInfo,
+  verified = true,
+  email = uniqueEmail(testInfo).replace("@", ".oidc@"),
+): Promise<string> {
+  const ctx = await request.newContext();
+  const res = await ctx.put(`${oidcURL}/__harness/accounts`, {
+    data: [{ id: email, email, email_verified: verified }],
+  });
+  expect(res.status(), await res.text()).toBeLessThan(300);
+  await ctx.dispose();
+  return email;
+}

@@ -109,6 +109,9 @@ pub struct Config {
     /// its body, before the connection is closed (15 s; not configurable
     /// from the environment, the tests shorten it).
     pub request_read_timeout: std::time::Duration,
+    /// `OIDC_PROVIDERS` and each one's `OIDC_<NAME>_*`: the OpenID Connect
+    /// providers offered on `/login` and `/signup`.
+    pub oidc_providers: Vec<app::ssr::oidc::ProviderConfig>,
 }
 
 /// [`Config::request_read_timeout`]'s value.
@@ -226,6 +229,18 @@ pub enum ConfigError {
          smtp://user:password@mail.example.com:587)"
     )]
     MissingInProduction(&'static str),
+    #[error("{variable} is not set, but OIDC_PROVIDERS names the provider {provider:?}: set it ({what})")]
+    MissingProviderSetting {
+        variable: String,
+        provider: String,
+        what: &'static str,
+    },
+    #[error("{variable} must be {expected}, but it is {value:?}")]
+    InvalidProviderSetting {
+        variable: String,
+        expected: &'static str,
+        value: String,
+    },
 }
 
 fn var(name: &str) -> Option<String> {
@@ -264,6 +279,62 @@ fn hashed_assets(leptos: &LeptosOptions) -> Result<bool, ConfigError> {
 }
 
 /// A whole number of seconds (or count) of at least 1.
+/// `OIDC_PROVIDERS` (`google,work`) and, for each NAME, `OIDC_NAME_ISSUER`,
+/// `OIDC_NAME_CLIENT_ID`, `OIDC_NAME_CLIENT_SECRET` and the optional
+/// `OIDC_NAME_LABEL`. A name is a path segment (`/auth/{name}/start`) and
+/// part of a variable's name: lower-case letters, digits and `_`. No
+/// error prints the client secret.
+fn oidc_providers(
+    var: &dyn Fn(&str) -> Option<String>,
+) -> Result<Vec<app::ssr::oidc::ProviderConfig>, ConfigError> {
+    let Some(list) = var("OIDC_PROVIDERS") else {
+        return Ok(Vec::new());
+    };
+    let mut providers: Vec<app::ssr::oidc::ProviderConfig> = Vec::new();
+    for name in list.split(',').map(str::trim).filter(|n| !n.is_empty()) {
+        let name = name.to_lowercase();
+        let valid = name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+        if !valid || providers.iter().any(|p| p.name == name) {
+            return Err(ConfigError::InvalidProviderSetting {
+                variable: "OIDC_PROVIDERS".into(),
+                expected: "a comma-separated list of distinct names of letters, digits and _",
+                value: list.clone(),
+            });
+        }
+        let upper = name.to_uppercase();
+        let needed = |suffix: &str, what: &'static str| {
+            let variable = format!("OIDC_{upper}_{suffix}");
+            var(&variable).map(|v| v.trim().to_owned()).ok_or(ConfigError::MissingProviderSetting {
+                variable,
+                provider: name.clone(),
+                what,
+            })
+        };
+        let issuer = needed("ISSUER", "the provider's issuer URL, such as https://accounts.google.com")?;
+        let issuer_ok = url::Url::parse(&issuer)
+            .ok()
+            .is_some_and(|u| matches!(u.scheme(), "https" | "http") && u.host().is_some());
+        if !issuer_ok {
+            return Err(ConfigError::InvalidProviderSetting {
+                variable: format!("OIDC_{upper}_ISSUER"),
+                expected: "an http(s) URL",
+                value: issuer,
+            });
+        }
+        let client_id = needed("CLIENT_ID", "the client id the provider gave Gatehouse")?;
+        let client_secret = needed("CLIENT_SECRET", "the client secret the provider gave Gatehouse")?;
+        let label = var(&format!("OIDC_{upper}_LABEL")).map(|l| l.trim().to_owned()).unwrap_or_else(|| name.clone());
+        providers.push(app::ssr::oidc::ProviderConfig {
+            name,
+            label,
+            issuer,
+            client_id,
+            client_secret,
+        });
+    }
+    Ok(providers)
+}
+
 fn positive(name: &'static str, default: i64) -> Result<i64, ConfigError> {
     match var(name) {
         None => Ok(default),
@@ -439,6 +510,7 @@ impl Config {
             lifetimes: lifetimes()?,
             login_limits: limits()?,
             data_dir,
+            oidc_providers: oidc_providers(&|name| var(name))?,
         })
     }
 
@@ -550,6 +622,48 @@ mod tests {
     }
 
     #[test]
+    fn oidc_providers_are_read_by_name_and_never_print_the_secret() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| pairs.iter().find(|(k, _)| *k == name).map(|(_, v)| v.to_string())
+        };
+        assert!(oidc_providers(&env(&[])).unwrap().is_empty());
+        let both = env(&[
+            ("OIDC_PROVIDERS", "google, Work"),
+            ("OIDC_GOOGLE_ISSUER", "https://accounts.google.com"),
+            ("OIDC_GOOGLE_CLIENT_ID", "id-g"),
+            ("OIDC_GOOGLE_CLIENT_SECRET", "s3cret-g"),
+            ("OIDC_GOOGLE_LABEL", "Google"),
+            ("OIDC_WORK_ISSUER", "http://127.0.0.1:4000"),
+            ("OIDC_WORK_CLIENT_ID", "id-w"),
+            ("OIDC_WORK_CLIENT_SECRET", "s3cret-w"),
+        ]);
+        let providers = oidc_providers(&both).unwrap();
+        let names: Vec<_> = providers.iter().map(|p| (p.name.as_str(), p.label.as_str())).collect();
+        assert_eq!(names, [("google", "Google"), ("work", "work")]);
+        assert_eq!(providers[1].issuer, "http://127.0.0.1:4000");
+
+        let missing = env(&[
+            ("OIDC_PROVIDERS", "google"),
+            ("OIDC_GOOGLE_ISSUER", "https://accounts.google.com"),
+            ("OIDC_GOOGLE_CLIENT_SECRET", "s3cret-g"),
+        ]);
+        let err = oidc_providers(&missing).unwrap_err().to_string();
+        assert!(err.contains("OIDC_GOOGLE_CLIENT_ID") && !err.contains("s3cret"), "{err}");
+        let bad_issuer = env(&[
+            ("OIDC_PROVIDERS", "google"),
+            ("OIDC_GOOGLE_ISSUER", "accounts.google.com"),
+            ("OIDC_GOOGLE_CLIENT_ID", "id"),
+            ("OIDC_GOOGLE_CLIENT_SECRET", "s3cret"),
+        ]);
+        assert!(oidc_providers(&bad_issuer).unwrap_err().to_string().contains("OIDC_GOOGLE_ISSUER"));
+        for list in ["go-ogle", "a,a", "../x"] {
+            let pairs: &'static [(&'static str, &'static str)] =
+                Box::leak(vec![("OIDC_PROVIDERS", &*Box::leak(list.to_owned().into_boxed_str()))].into_boxed_slice());
+            assert!(oidc_providers(&env(pairs)).is_err(), "{list}");
+        }
+    }
+
+    #[test]
     fn base_urls_are_origins() {
         assert_eq!(base_url("https://auth.example.com/".into()).unwrap(), "https://auth.example.com");
         assert_eq!(base_url("http://localhost:3000".into()).unwrap(), "http://localhost:3000");
@@ -637,6 +751,7 @@ mod tests {
             metrics_addr: None,
             hash_max_wait: app::ssr::passwords::MAX_WAIT,
             request_read_timeout: REQUEST_READ_TIMEOUT,
+            oidc_providers: Vec::new(),
         };
         let first = config.resolve_secret().unwrap();
         let second = config.resolve_secret().unwrap();

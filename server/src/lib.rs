@@ -9,6 +9,7 @@ pub mod cli;
 pub mod config;
 mod db;
 mod http;
+mod oidc;
 mod serve;
 pub mod telemetry;
 
@@ -153,6 +154,9 @@ impl Application {
             // The relying party is APP_BASE_URL (or development's
             // http://localhost:<port>).
             passkeys: Passkeys::new(db.clone(), &base_url),
+            // Discovery happens at first use: a provider that is down
+            // does not stop the server.
+            oidc: std::sync::Arc::new(app::ssr::oidc::Providers::new(&base_url, config.oidc_providers.clone())),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
@@ -366,8 +370,15 @@ fn route_list() -> Vec<leptos_axum::AxumRouteListing> {
 pub fn unlisted_routes() -> Vec<String> {
     let routes = route_list();
     let calls: Vec<&'static str> = server_fn::axum::server_fn_paths().map(|(path, _)| path).collect();
-    app::access::missing(routes.iter().map(|r| r.path()), calls)
+    let pages = routes.iter().map(|r| r.path()).chain(SERVER_ROUTES.iter().copied());
+    app::access::missing(pages, calls)
 }
+
+/// The routes the server adds beside the app's router (a provider
+/// sign-in's start and callback): in the access table like the pages.
+pub const SERVER_ROUTES: &[&str] = &[OIDC_START, OIDC_CALLBACK];
+const OIDC_START: &str = "/auth/{name}/start";
+const OIDC_CALLBACK: &str = "/auth/{name}/callback";
 
 /// The router's state. axum clones a router's state for every request, and
 /// `LeptosOptions` is a dozen strings: cloning and dropping it was 7 % of
@@ -439,6 +450,7 @@ fn app_routes(
     let lifetimes = state.lifetimes;
     let state_for_forms = state.clone();
     let state_for_language = state.clone();
+    let oidc_state = state.clone();
     let leptos_options = config.leptos.clone();
     let site = SiteOptions(Arc::new(leptos_options.clone()));
     let routes = route_list();
@@ -458,6 +470,10 @@ fn app_routes(
     };
 
     Router::<SiteOptions>::new()
+        // Sign in with a provider: outside Leptos (a 303 to the provider,
+        // and the callback's query), inside the session layer.
+        .route(OIDC_START, axum::routing::post(oidc::start).with_state(oidc_state.clone()))
+        .route(OIDC_CALLBACK, get(oidc::callback).with_state(oidc_state))
         .route(
             "/api/{*fn_name}",
             get({
@@ -501,8 +517,17 @@ fn app_routes(
 /// CSRF, the security headers, compression, and the request's span and id.
 fn outer_layers(routes: Router, config: &Config, base_url: &str) -> Router {
     let production = config.app_env == AppEnv::Production;
+    // The providers' origins (their issuers'): where a provider button's
+    // redirect goes.
+    let provider_origins: String = config
+        .oidc_providers
+        .iter()
+        .filter_map(|p| url::Url::parse(&p.issuer).ok())
+        .map(|u| format!(" {}", u.origin().ascii_serialization()))
+        .collect();
     let csp = http::Csp {
         live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
+        form_action: Arc::new(provider_origins),
     };
     let fixed =
         |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));
@@ -588,7 +613,8 @@ mod tests {
         }
         let routes = super::route_list();
         for (page, _) in app::access::PAGES {
-            assert!(routes.iter().any(|r| r.path() == *page), "{page} is in the table but is no route");
+            let routed = routes.iter().any(|r| r.path() == *page) || super::SERVER_ROUTES.contains(page);
+            assert!(routed, "{page} is in the table but is no route");
         }
     }
 }

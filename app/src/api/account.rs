@@ -79,9 +79,9 @@ pub async fn change_password(
 /// Deletes the account after checking the password: the user row and every
 /// session of theirs.
 #[server(prefix = "/api", endpoint = "delete_account")]
-pub async fn delete_account(password: String) -> Result<(), ApiError> {
+pub async fn delete_account(#[server(default)] password: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
-    caller.confirm_password(&password, Field::Password).await?;
+    caller.confirm_password_if_set(&password, Field::Password).await?;
     let ended = caller.end_sessions(None).await?;
     sessions_ended("account_deleted", ended);
     caller.state.users.delete(caller.user.id).await?;

@@ -66,6 +66,17 @@ impl Caller {
     }
 
     /// The caller's live sessions, as `(id_hash, data)`.
+    /// For a sensitive change the access layer has already held to recent
+    /// authentication: the password, when the account has one. An account
+    /// made by a provider has none, and its recent authentication (a
+    /// passkey, or a fresh login at its provider) is the confirmation.
+    pub(crate) async fn confirm_password_if_set(&self, password: &str, field: Field) -> Result<(), ApiError> {
+        if self.user.password_hash.is_empty() {
+            return Ok(());
+        }
+        self.confirm_password(password, field).await
+    }
+
     pub(crate) async fn own_sessions(&self) -> Result<Vec<(String, String)>, ApiError> {
         let sessions = &self.state.sessions;
         let rows = sessions.for_user(self.user.id, session::now()).await;

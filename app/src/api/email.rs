@@ -165,7 +165,7 @@ pub async fn change_email(new_email: String, password: String) -> Result<(), Api
     let parsed = Email::parse(&new_email)
         .map_err(|e| keep(ApiError::from(e.on(Field::NewEmail))))?;
     caller
-        .confirm_password(&password, Field::Password)
+        .confirm_password_if_set(&password, Field::Password)
         .await
         .map_err(keep)?;
     if parsed.as_str() == caller.user.email {

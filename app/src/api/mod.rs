@@ -16,6 +16,7 @@ mod auth;
 #[cfg(feature = "ssr")]
 mod caller;
 mod email;
+mod identities;
 mod language;
 mod passkeys;
 mod reauth;
@@ -28,6 +29,7 @@ pub use auth::*;
 #[cfg(feature = "ssr")]
 pub(crate) use caller::*;
 pub use email::*;
+pub use identities::*;
 pub use language::*;
 pub use passkeys::*;
 pub use reauth::*;

@@ -63,7 +63,7 @@ pub async fn totp_begin() -> Result<TotpSecret, ApiError> {
 #[server(prefix = "/api", endpoint = "totp_enable")]
 pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCodes, ApiError> {
     let caller = Caller::get().await?;
-    caller.confirm_password(&password, Field::Password).await?;
+    caller.confirm_password_if_set(&password, Field::Password).await?;
     let Ok(TwoFactorCode::Totp(code)) = TwoFactorCode::parse(&code) else {
         return Err(ApiError::wrong_new_code());
     };
@@ -79,7 +79,7 @@ pub async fn totp_enable(code: String, password: String) -> Result<NewRecoveryCo
 #[server(prefix = "/api", endpoint = "totp_disable")]
 pub async fn totp_disable(password: String) -> Result<(), ApiError> {
     let caller = Caller::get().await?;
-    caller.confirm_password(&password, Field::Password).await?;
+    caller.confirm_password_if_set(&password, Field::Password).await?;
     if caller.state.two_factor.disable(caller.user.id, &client()).await? {
         let notice = crate::ssr::mail::templates::Notice::TotpDisabled;
         caller.state.accounts.notify(&caller.user, &notice).await?;
@@ -93,7 +93,7 @@ pub async fn totp_disable(password: String) -> Result<(), ApiError> {
 #[server(prefix = "/api", endpoint = "recovery_codes")]
 pub async fn recovery_codes(password: String) -> Result<NewRecoveryCodes, ApiError> {
     let caller = Caller::get().await?;
-    caller.confirm_password(&password, Field::Password).await?;
+    caller.confirm_password_if_set(&password, Field::Password).await?;
     let factors = &caller.state.two_factor;
     if !factors.enabled(caller.user.id).await? {
         return Err(ApiError::invalid(

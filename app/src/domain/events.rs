@@ -27,6 +27,8 @@ pub enum EventKind {
     PasskeyAdded => "passkey_added",
     PasskeyRemoved => "passkey_removed",
     PasskeyLogin => "passkey_login",
+    IdentityLinked => "identity_linked",
+    IdentityUnlinked => "identity_unlinked",
 }
 }
 
@@ -53,6 +55,8 @@ impl EventKind {
             Self::PasskeyAdded => t!(language, events.passkey_added),
             Self::PasskeyRemoved => t!(language, events.passkey_removed),
             Self::PasskeyLogin => t!(language, events.passkey_login),
+            Self::IdentityLinked => t!(language, events.identity_linked),
+            Self::IdentityUnlinked => t!(language, events.identity_unlinked),
         }
     }
 }

@@ -31,6 +31,11 @@ pub enum Flash {
     PasskeyAdded => "passkey_added",
     ReauthRequired => "reauth_required",
     Reauthenticated => "reauthenticated",
+    ProviderFailed => "provider_failed",
+    ProviderNotLinked => "provider_not_linked",
+    ProviderTaken => "provider_taken",
+    ProviderLinked => "provider_linked",
+    ProviderUnlinked => "provider_unlinked",
 }
 }
 
@@ -61,6 +66,11 @@ impl Flash {
             Self::PasskeyAdded => t!(language, flash.passkey_added),
             Self::ReauthRequired => t!(language, flash.reauth_required),
             Self::Reauthenticated => t!(language, flash.reauthenticated),
+            Self::ProviderFailed => t!(language, flash.provider_failed),
+            Self::ProviderNotLinked => t!(language, flash.provider_not_linked),
+            Self::ProviderTaken => t!(language, flash.provider_taken),
+            Self::ProviderLinked => t!(language, flash.provider_linked),
+            Self::ProviderUnlinked => t!(language, flash.provider_unlinked),
         }
     }
 

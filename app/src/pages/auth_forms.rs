@@ -34,6 +34,7 @@ pub fn SignupPage() -> impl IntoView {
                 <PasswordHint/>
                 <SubmitButton label=t!(l, nav.sign_up) busy=t!(l, signup.busy) rules=FormRules::Signup/>
             </form>
+            <ProviderButtons next=None/>
             <p>{t!(l, signup.have_account)} " " <a href="/login">{t!(l, nav.log_in)}</a></p>
         </section>
     }
@@ -46,6 +47,7 @@ pub fn LoginPage() -> impl IntoView {
     let error = request.error_for(Login::PATH);
     let typed_email = error.as_ref().and_then(|e| e.email.clone());
     let next = use_query_map().read_untracked().get("next").unwrap_or_default();
+    let next_for_providers = next.clone();
     view! {
         <Title text=title(t!(l, nav.log_in))/>
         <section class="card narrow">
@@ -66,6 +68,7 @@ pub fn LoginPage() -> impl IntoView {
                 <SubmitButton label=t!(l, nav.log_in) busy=t!(l, login.busy) rules=FormRules::Login/>
             </form>
             <PasskeyLogin/>
+            <ProviderButtons next=Some(next_for_providers)/>
             <p><a href="/reset-password">{t!(l, login.forgot)}</a></p>
             <p>{t!(l, login.new_here)} " " <a href="/signup">{t!(l, login.create)}</a></p>
         </section>
@@ -137,6 +140,12 @@ pub fn ReauthPage() -> impl IntoView {
             Ok(state) => state.two_factor.enabled(viewer.user_id).await.unwrap_or(true),
             Err(_) => true,
         };
+        // "Continue with {provider}" for each provider linked to the
+        // account: a fresh login there re-authenticates.
+        let linked: Vec<String> = match AppState::from_context() {
+            Ok(state) => state.accounts.identities(viewer.user_id).await.unwrap_or_default().into_iter().map(|(name, _, _)| name).collect(),
+            Err(_) => Vec::new(),
+        };
         view! {
             <form method="post" action=Reauthenticate::PATH class="auth-form" novalidate>
                 <FormError error=error.clone()/>
@@ -148,9 +157,10 @@ pub fn ReauthPage() -> impl IntoView {
                     <TextField id="code" label=t!(l, fields.code_or_recovery)
                         autocomplete="one-time-code" inputmode="numeric" field=Field::Code error=error.clone()/>
                 })}
-                <input type="hidden" name="next" value=next/>
+                <input type="hidden" name="next" value=next.clone()/>
                 <SubmitButton label=t!(l, reauth.button) busy=t!(l, common.checking)/>
             </form>
+            <ProviderButtons next=Some(next.clone()) reauth=true only=linked/>
         }
         .into_any()
     });
@@ -163,4 +173,46 @@ pub fn ReauthPage() -> impl IntoView {
             <PasskeyLogin/>
         </section>
     }
+}
+
+/// "Continue with {label}" for each configured provider (`OIDC_PROVIDERS`),
+/// or only those named in `only`: form posts that work without JavaScript.
+/// `data-reload`: the browser itself follows the answer, a redirect to the
+/// provider. With `reauth`, the provider is asked for a fresh login that
+/// re-authenticates the signed-in account.
+#[component]
+fn ProviderButtons(
+    next: Option<String>,
+    #[prop(optional)] reauth: bool,
+    #[prop(optional)] only: Option<Vec<String>>,
+) -> impl IntoView {
+    let l = PageContext::get().language;
+    let providers: Vec<(String, String)> = AppState::from_context()
+        .map(|state| {
+            state
+                .oidc
+                .configs()
+                .filter(|p| only.as_ref().is_none_or(|names| names.contains(&p.name)))
+                .map(|p| (p.name.clone(), p.label.clone()))
+                .collect()
+        })
+        .unwrap_or_default();
+    (!providers.is_empty()).then(|| {
+        let buttons = providers
+            .into_iter()
+            .map(|(name, label)| {
+                let action = format!("/auth/{name}/start");
+                view! {
+                    <form method="post" action=action data-reload="" class="provider">
+                        {reauth.then(|| view! { <input type="hidden" name="reauth" value="1"/> })}
+                        {next.clone().filter(|n| !n.is_empty()).map(|n| view! { <input type="hidden" name="next" value=n/> })}
+                        <button type="submit" class="secondary" data-testid=format!("provider-{name}")>
+                            {t!(l, oidc.continue_with, label = label).to_string()}
+                        </button>
+                    </form>
+                }
+            })
+            .collect_view();
+        view! { <div class="providers">{buttons}</div> }
+    })
 }

@@ -52,6 +52,27 @@ pub fn ProfilePage() -> impl IntoView {
             None => ().into_any(),
         }
     });
+    // An account made by a provider has no password: it sets one through
+    // the reset link, which proves the mailbox.
+    let password_error = request.error_for(ChangePassword::PATH);
+    let password_form = Suspend::new(async move {
+        let has_password = match AppState::from_context() {
+            Ok(state) => state.users.by_id(user_id).await.ok().flatten().is_none_or(|u| !u.password_hash.is_empty()),
+            Err(_) => true,
+        };
+        if has_password {
+            view! { <ChangePasswordForm error=password_error/> }.into_any()
+        } else {
+            view! {
+                <section class="card">
+                    <h2>{t!(l, profile.password_heading)}</h2>
+                    <p data-testid="no-password">{t!(l, profile.no_password)}</p>
+                    <p><a href="/reset-password" class="button secondary">{t!(l, profile.set_password)}</a></p>
+                </section>
+            }
+            .into_any()
+        }
+    });
     view! {
         <Title text=title(t!(l, profile.title))/>
         <section class="card">
@@ -61,7 +82,7 @@ pub fn ProfilePage() -> impl IntoView {
             <p><a href="/sessions">{t!(l, profile.see_sessions)}</a></p>
         </section>
         <ChangeEmailForm error=request.error_for(ChangeEmail::PATH)/>
-        <ChangePasswordForm error=request.error_for(ChangePassword::PATH)/>
+        <Suspense fallback=|| ()>{password_form}</Suspense>
         <DeleteAccountForm error=request.error_for(DeleteAccount::PATH)/>
     }
     .into_any()

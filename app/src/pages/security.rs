@@ -12,7 +12,7 @@
 use super::{title, FormError, PageContext, SubmitButton, TextField};
 use crate::{
     api::{
-        list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
+        list_identities, IdentityUnlink, list_passkeys, security_events, PasskeyDelete, PasskeyInfo, RecoveryCodes, SecurityEvent,
         TotpBegin, TotpDisable, TotpEnable,
     },
     domain::{Field, FormRules},
@@ -33,6 +33,7 @@ pub fn SecurityPage() -> impl IntoView {
             <h1>{t!(l, nav.security)}</h1>
             <TwoStep/>
             <Passkeys/>
+            <Providers/>
             <Activity/>
         </section>
     }
@@ -287,4 +288,73 @@ fn EventItem(event: SecurityEvent, mine: bool, l: crate::domain::Language) -> im
             </div>
         </li>
     }
+}
+
+/// The sign-in providers (`OIDC_PROVIDERS`): the linked ones with
+/// "Unlink", the others with "Link" (a provider flow that needs recent
+/// authentication). Not there when no provider is configured.
+#[component]
+fn Providers() -> impl IntoView {
+    let request = PageContext::get();
+    let l = request.language;
+    let error = request.error_for(IdentityUnlink::PATH);
+    let configured: Vec<(String, String)> = AppState::from_context()
+        .map(|state| state.oidc.configs().map(|p| (p.name.clone(), p.label.clone())).collect())
+        .unwrap_or_default();
+    if configured.is_empty() {
+        return ().into_any();
+    }
+    let list = Suspend::new(async move {
+        let linked = match list_identities().await {
+            Ok(linked) => linked,
+            Err(err) => return view! { <p role="alert">{err.message}</p> }.into_any(),
+        };
+        configured
+            .into_iter()
+            .map(|(name, label)| {
+                let mine = linked.iter().find(|i| i.provider == name).cloned();
+                match mine {
+                    Some(identity) => {
+                        let unlink = t!(l, providers.unlink_named, label = label.clone()).to_string();
+                        view! {
+                            <li class="passkey" data-testid="identity">
+                                <strong>{label.clone()}</strong>
+                                <div class="event-facts">{identity.email.unwrap_or_default()}</div>
+                                <form method="post" data-reload="" action=IdentityUnlink::PATH>
+                                    <input type="hidden" name="provider" value=name/>
+                                    <SubmitButton label=t!(l, providers.unlink) busy=t!(l, providers.unlinking) class="secondary" aria_label=unlink/>
+                                </form>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                    None => {
+                        let action = format!("/auth/{name}/start");
+                        view! {
+                            <li class="passkey">
+                                <strong>{label.clone()}</strong>
+                                <form method="post" data-reload="" action=action>
+                                    <input type="hidden" name="link" value="1"/>
+                                    <button type="submit" class="secondary" data-testid=format!("link-{name}")>
+                                        {t!(l, providers.link, label = label).to_string()}
+                                    </button>
+                                </form>
+                            </li>
+                        }
+                        .into_any()
+                    }
+                }
+            })
+            .collect_view()
+            .into_any()
+    });
+    view! {
+        <section id="providers" aria-labelledby="providers-title">
+            <h2 id="providers-title">{t!(l, providers.title)}</h2>
+            <p>{t!(l, providers.intro)}</p>
+            <FormError error/>
+            <ul class="passkeys" data-testid="identities"><Suspense fallback=|| ()>{list}</Suspense></ul>
+        </section>
+    }
+    .into_any()
 }

@@ -8,8 +8,10 @@ pub mod flash;
 pub mod internal;
 pub mod language;
 pub mod mail;
+pub mod oidc;
 pub mod passkeys;
 pub mod passwords;
+pub mod provider_sign_in;
 pub mod accounts;
 pub mod redis_store;
 pub mod two_factor;
@@ -51,6 +53,8 @@ pub struct AppState {
     /// Two-step verification: authenticator apps and recovery codes.
     pub two_factor: two_factor::TwoFactor,
     pub passkeys: passkeys::Passkeys,
+    /// The OpenID Connect providers (`OIDC_PROVIDERS`).
+    pub oidc: Arc<oidc::Providers>,
 }
 
 impl AppState {
@@ -86,22 +90,29 @@ pub struct ClientIp(pub std::net::IpAddr);
 /// Who is making the request: the client's address (see [`ClientIp`]) and
 /// browser.
 pub fn client() -> Client {
-    use axum::{extract::ConnectInfo, http::request::Parts};
-    let parts = leptos::prelude::use_context::<Parts>();
-    let ip = parts
-        .as_ref()
-        .and_then(|p| {
-            p.extensions.get::<ClientIp>().map(|ClientIp(ip)| *ip).or_else(|| {
-                p.extensions
-                    .get::<ConnectInfo<std::net::SocketAddr>>()
-                    .map(|ConnectInfo(addr)| addr.ip().to_canonical())
-            })
-        })
+    leptos::prelude::with_context::<axum::http::request::Parts, _>(client_of).unwrap_or(Client {
+        user_agent: String::new(),
+        ip: String::new(),
+    })
+}
+
+/// The client of a request, from its parts (for handlers outside Leptos).
+pub fn client_of(parts: &axum::http::request::Parts) -> Client {
+    client_from(&parts.extensions, &parts.headers)
+}
+
+/// The client from a request's extensions and headers: the address the
+/// client-address layer settled on, else the TCP peer.
+pub fn client_from(extensions: &axum::http::Extensions, headers: &axum::http::HeaderMap) -> Client {
+    use axum::extract::ConnectInfo;
+    let ip = extensions
+        .get::<ClientIp>()
+        .map(|ClientIp(ip)| *ip)
+        .or_else(|| extensions.get::<ConnectInfo<std::net::SocketAddr>>().map(|ConnectInfo(addr)| addr.ip().to_canonical()))
         .map(|ip| ip.to_string())
         .unwrap_or_default();
-    let user_agent = parts
-        .as_ref()
-        .and_then(|p| p.headers.get(axum::http::header::USER_AGENT))
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned();

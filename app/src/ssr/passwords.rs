@@ -159,6 +159,9 @@ impl Hasher {
     /// Checks `password` against `stored`, or against the dummy hash when
     /// there is no such user, and answers false in that case.
     pub async fn verify(&self, password: &str, stored: Option<String>) -> Result<bool, ApiError> {
+        // An account made by a provider has no password (''): checked
+        // against the dummy hash, as an unknown account is.
+        let stored = stored.filter(|hash| !hash.is_empty());
         let known = stored.is_some();
         let hash = stored.unwrap_or_else(|| self.dummy_hash.to_string());
         let password = password.to_owned();

@@ -18,6 +18,8 @@ mod languages;
 mod mail;
 mod mail_crash;
 mod metrics;
+mod oidc;
+mod oidc_races;
 mod operations;
 mod proxy;
 mod scale_out;

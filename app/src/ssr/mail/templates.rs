@@ -190,6 +190,9 @@ pub enum Notice {
     RecoveryCodesCreated,
     /// The account moved to `new_email` (told to the old address).
     EmailChanged { new_email: String },
+    /// A provider (by its label) was linked to the account, or unlinked.
+    ProviderLinked { provider: String },
+    ProviderUnlinked { provider: String },
     /// A sign-in from a browser and network the account has not used in
     /// 90 days: what the browser said it is (already in the account's
     /// language), and the network.
@@ -224,6 +227,16 @@ pub fn notice(base: &str, to: &str, notice: &Notice, language: Language) -> Mess
         Notice::EmailChanged { new_email } => (
             t!(l, mail.notice.email_changed.subject),
             t!(l, mail.notice.email_changed.said, new_email = new_email).to_string(),
+            (t!(l, mail.notice.see_security), &security),
+        ),
+        Notice::ProviderLinked { provider } => (
+            t!(l, mail.notice.provider_linked.subject),
+            t!(l, mail.notice.provider_linked.said, provider = provider).to_string(),
+            (t!(l, mail.notice.see_security), &security),
+        ),
+        Notice::ProviderUnlinked { provider } => (
+            t!(l, mail.notice.provider_unlinked.subject),
+            t!(l, mail.notice.provider_unlinked.said, provider = provider).to_string(),
             (t!(l, mail.notice.see_security), &security),
         ),
         Notice::NewSignIn { device, network } => (

@@ -7,6 +7,7 @@
 //! database of `TEST_POSTGRES_URL`), or `postgres+redis` (sessions in
 //! `TEST_REDIS_URL` under a fresh key prefix).
 
+pub mod oidc;
 pub mod services;
 pub mod smtp;
 pub mod totp;

@@ -35,6 +35,9 @@ pub enum Service {
     /// Postgres' server programs (`initdb`, `pg_ctl`), to run a private
     /// cluster.
     PostgresServer,
+    /// The test OpenID Provider (`testing/oidc/provider.mjs`): `node` on
+    /// PATH and its packages installed (`npm ci` in `testing/oidc`).
+    OidcProvider,
 }
 
 /// How long a TCP connect to a service may take before it counts as down.
@@ -44,7 +47,7 @@ impl Service {
     /// `None` when the service is there, else why not, in words.
     /// Each is looked at once per test process.
     fn missing(self) -> Option<String> {
-        static SEEN: [OnceLock<Option<String>>; 5] = [const { OnceLock::new() }; 5];
+        static SEEN: [OnceLock<Option<String>>; 6] = [const { OnceLock::new() }; 6];
         SEEN[self as usize]
             .get_or_init(|| match self {
                 Self::Postgres => listening("Postgres", &postgres_url(), 5432),
@@ -69,6 +72,20 @@ impl Service {
                          /usr/lib/postgresql/*/bin/initdb (scripts/services.sh installs them)"
                             .to_owned()
                     })
+                }
+                Self::OidcProvider => {
+                    let modules = super::oidc::harness_dir().join("node_modules").join("oidc-provider");
+                    if !on_path("node") {
+                        Some("node is not on PATH (the test OpenID Provider runs on Node 20)".to_owned())
+                    } else if !modules.is_dir() {
+                        Some(format!(
+                            "the test OpenID Provider's packages are not installed: no {} \
+                             (run `npm ci` in testing/oidc)",
+                            modules.display()
+                        ))
+                    } else {
+                        None
+                    }
                 }
             })
             .clone()
