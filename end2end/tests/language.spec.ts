@@ -102,6 +102,9 @@ test.describe("a browser that asks for Korean", () => {
     await page.keyboard.press("Enter");
     await expect(page).toHaveURL(/\/signup$/);
     await expect(page).toHaveTitle("회원가입 · Gatehouse");
+    // Without JavaScript that Enter was a page load: Tab once it is done
+    // (a Tab pressed while it loads focuses without the keyboard's ring).
+    await page.waitForLoadState("load");
     await tabTo(page, page.getByLabel("이메일"), "the email field");
     await page.keyboard.type(email);
     await tabTo(page, password, "the password field");

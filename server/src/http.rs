@@ -621,10 +621,10 @@ pub async fn content_security_policy(
 pub struct Csp {
     /// `cargo leptos watch` reloads the page over a WebSocket on another port.
     pub live_reload: bool,
-    /// The configured providers' origins: a provider button's form post is
+    /// The configured providers: a provider button's form post is
     /// answered with a 303 to the provider, and Chromium holds that
     /// redirect to `form-action` too.
-    pub form_action: Arc<String>,
+    pub providers: Arc<app::ssr::oidc::Providers>,
 }
 
 impl Csp {
@@ -640,7 +640,7 @@ impl Csp {
             "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
              style-src 'self'; img-src 'self' data:; font-src 'self'; connect-src {connect}; \
              object-src 'none'; base-uri 'none'; form-action 'self'{}; frame-ancestors 'none'",
-            self.form_action
+            self.providers.form_action_sources()
         )
     }
 }

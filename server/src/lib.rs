@@ -405,13 +405,14 @@ fn router(
     base_url: &str,
 ) -> Router {
     let sessions = session_layer(config, backend.clone(), state.lifetimes, key);
+    let providers = state.oidc.clone();
     let app = app_routes(config, state, sessions);
     let routes = Router::new()
         // Outside the session layer: health checkers never create a session.
         .route("/healthz", get(|| async { "ok" }))
         .route("/readyz", get(move || readyz(db.clone(), backend.clone())))
         .merge(app);
-    outer_layers(routes, config, base_url)
+    outer_layers(routes, config, base_url, providers)
 }
 
 /// The session cookie: signed, `HttpOnly`, `SameSite=Lax`, `Path=/`;
@@ -515,19 +516,16 @@ fn app_routes(
 
 /// Around everything: body limits and deadlines, the client's address,
 /// CSRF, the security headers, compression, and the request's span and id.
-fn outer_layers(routes: Router, config: &Config, base_url: &str) -> Router {
+fn outer_layers(
+    routes: Router,
+    config: &Config,
+    base_url: &str,
+    providers: Arc<app::ssr::oidc::Providers>,
+) -> Router {
     let production = config.app_env == AppEnv::Production;
-    // The providers' origins (their issuers'): where a provider button's
-    // redirect goes.
-    let provider_origins: String = config
-        .oidc_providers
-        .iter()
-        .filter_map(|p| url::Url::parse(&p.issuer).ok())
-        .map(|u| format!(" {}", u.origin().ascii_serialization()))
-        .collect();
     let csp = http::Csp {
         live_reload: std::env::var_os("LEPTOS_WATCH").is_some(),
-        form_action: Arc::new(provider_origins),
+        providers,
     };
     let fixed =
         |name, value| SetResponseHeaderLayer::overriding(name, HeaderValue::from_static(value));

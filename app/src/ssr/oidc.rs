@@ -20,10 +20,10 @@ use std::{
     sync::Arc,
     time::{Duration, Instant},
 };
-use tokio::sync::Mutex;
+use std::sync::Mutex;
 
 /// One provider, as `OIDC_<NAME>_*` configure it.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct ProviderConfig {
     /// The name in `OIDC_PROVIDERS` and in the paths (`/auth/{name}/…`).
     pub name: String,
@@ -34,6 +34,19 @@ pub struct ProviderConfig {
     pub client_secret: String,
 }
 
+// Never the client secret, not even in a debug log.
+impl std::fmt::Debug for ProviderConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderConfig")
+            .field("name", &self.name)
+            .field("label", &self.label)
+            .field("issuer", &self.issuer)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"********")
+            .finish()
+    }
+}
+
 /// How long a flow may take from its start to its callback.
 pub const PENDING_SECS: i64 = 600;
 /// How long a discovery document is trusted before it is fetched again
@@ -42,10 +55,14 @@ const DISCOVERY_TTL: Duration = Duration::from_secs(3_600);
 /// A provider that does not answer in this time is treated as down.
 const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
 
+
 type Client = CoreClient<EndpointSet, EndpointNotSet, EndpointNotSet, EndpointNotSet, EndpointMaybeSet, EndpointMaybeSet>;
 
 struct Provider {
     config: ProviderConfig,
+    /// The discovery document and when it was fetched. Never held across
+    /// a fetch: a provider that hangs makes each sign-in wait at most
+    /// [`HTTP_TIMEOUT`], not one after another.
     discovered: Mutex<Option<(CoreProviderMetadata, Instant)>>,
 }
 
@@ -54,6 +71,13 @@ pub struct Providers {
     base_url: String,
     http: reqwest::Client,
     list: Vec<Provider>,
+}
+
+// The client secrets stay out of debug output: only the names show.
+impl std::fmt::Debug for Providers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.list.iter().map(|p| &p.config.name)).finish()
+    }
 }
 
 /// What went wrong, for the log; the person is told only that signing in
@@ -70,8 +94,9 @@ pub enum OidcError {
     BadToken(String),
 }
 
-/// What a started flow needs at its callback. Kept server-side only.
-#[derive(Clone, Debug, Serialize, Deserialize)]
+/// What a started flow needs at its callback. Kept server-side only
+/// (its secrets never in a log: no `Debug`).
+#[derive(Clone, Serialize, Deserialize)]
 pub struct Pending {
     pub provider: String,
     pub state: String,
@@ -149,26 +174,49 @@ impl Providers {
         self.list.iter().find(|p| p.config.name == name)
     }
 
+    /// The origins a provider button's form post may be redirected to, for
+    /// the Content-Security-Policy's `form-action` (" origin" each): every
+    /// issuer's, and the authorization endpoint's of each provider
+    /// discovered so far (it may live elsewhere than its issuer).
+    pub fn form_action_sources(&self) -> String {
+        let mut origins: Vec<String> = Vec::new();
+        for provider in &self.list {
+            let mut urls = vec![provider.config.issuer.clone()];
+            if let Some((metadata, _)) = provider.discovered.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+                urls.push(metadata.authorization_endpoint().as_str().to_owned());
+            }
+            for url in urls {
+                if let Ok(url) = url::Url::parse(&url) {
+                    let origin = url.origin().ascii_serialization();
+                    if !origins.contains(&origin) {
+                        origins.push(origin);
+                    }
+                }
+            }
+        }
+        origins.iter().map(|o| format!(" {o}")).collect()
+    }
+
     /// The address the provider sends the browser back to.
     pub fn redirect_uri(&self, name: &str) -> String {
         format!("{}/auth/{name}/callback", self.base_url)
     }
 
-    /// The provider's discovery document, fetched now if it is not kept
-    /// or is older than an hour. Fetches for one provider wait on each
-    /// other rather than all asking at once.
+    /// The provider's discovery document (with its keys), fetched now if
+    /// it is not kept or is older than an hour; a failure is not kept, so
+    /// a provider that was down is asked again on the next sign-in.
     async fn metadata(&self, provider: &Provider) -> Result<CoreProviderMetadata, OidcError> {
-        let mut kept = provider.discovered.lock().await;
-        if let Some((metadata, at)) = kept.as_ref() {
+        let kept = provider.discovered.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some((metadata, at)) = kept {
             if at.elapsed() < DISCOVERY_TTL {
-                return Ok(metadata.clone());
+                return Ok(metadata);
             }
         }
         let issuer = IssuerUrl::new(provider.config.issuer.clone()).map_err(|e| OidcError::Unreachable(e.to_string()))?;
         let metadata = CoreProviderMetadata::discover_async(issuer, &self.http)
             .await
             .map_err(|e| OidcError::Unreachable(chain(&e)))?;
-        *kept = Some((metadata.clone(), Instant::now()));
+        *provider.discovered.lock().unwrap_or_else(|e| e.into_inner()) = Some((metadata.clone(), Instant::now()));
         Ok(metadata)
     }
 
