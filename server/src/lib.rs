@@ -156,7 +156,10 @@ impl Application {
             passkeys: Passkeys::new(db.clone(), &base_url),
             // Discovery happens at first use: a provider that is down
             // does not stop the server.
-            oidc: std::sync::Arc::new(app::ssr::oidc::Providers::new(&base_url, config.oidc_providers.clone())),
+            oidc: std::sync::Arc::new(
+                app::ssr::oidc::Providers::new(&base_url, config.oidc_providers.clone())
+                    .map_err(|err| anyhow::anyhow!("the OpenID Connect HTTP client: {err}"))?,
+            ),
         };
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.

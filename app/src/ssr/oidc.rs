@@ -139,22 +139,23 @@ pub struct Identity {
 }
 
 impl Providers {
-    pub fn new(base_url: &str, configs: Vec<ProviderConfig>) -> Self {
+    /// Fails (and the server does not start) when the HTTP client can't be
+    /// built: a default one would follow redirects and never time out.
+    pub fn new(base_url: &str, configs: Vec<ProviderConfig>) -> Result<Self, reqwest::Error> {
         let http = reqwest::Client::builder()
             // Following a redirect from a provider's endpoint would let it
             // point Gatehouse at any address (SSRF).
             .redirect(reqwest::redirect::Policy::none())
             .timeout(HTTP_TIMEOUT)
-            .build()
-            .unwrap_or_default();
-        Self {
+            .build()?;
+        Ok(Self {
             base_url: base_url.trim_end_matches('/').to_owned(),
             http,
             list: configs
                 .into_iter()
                 .map(|config| Provider { config, discovered: Mutex::new(None) })
                 .collect(),
-        }
+        })
     }
 
     /// The providers, in the order `OIDC_PROVIDERS` names them.
