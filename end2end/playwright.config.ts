@@ -44,6 +44,12 @@ const withProvider = {
   OIDC_TEST_LABEL: "Test ID",
 };
 
+// The first server's data directory (its SQLite database), known to the
+// tests: `server admin grant` runs against it (tests/helpers.ts). Set once
+// in the runner and inherited by its workers, which load this file again.
+process.env.E2E_DATA_DIR ??= mkdtempSync(join(tmpdir(), "gatehouse-e2e-"));
+process.env.GATEHOUSE_SERVER_BIN ??= serverBin;
+
 const chromium = {
   browserName: "chromium" as const,
   launchOptions: {
@@ -82,7 +88,7 @@ export default defineConfig({
   ],
   webServer: [
     oidcProvider,
-    server(port, withProvider),
+    server(port, { ...withProvider, GATEHOUSE_DATA_DIR: process.env.E2E_DATA_DIR }),
     server(reauthPort, { ...withProvider, REAUTH_WINDOW_SECS: String(REAUTH_WINDOW_SECS) }),
   ],
 });

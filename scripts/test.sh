@@ -27,7 +27,7 @@ set -e
 
 # The HTTP suite (server/tests/api) again on each other backend: every
 # module but those that choose their own or do not depend on one.
-own_backend=(backends scale_out faults proxy slow_clients mail_crash oidc_races)
+own_backend=(backends scale_out faults proxy slow_clients mail_crash oidc_races admin_races)
 skip=()
 for module in "${own_backend[@]}"; do skip+=(--skip "$module::"); done
 for backend in postgres postgres+redis; do

@@ -19,9 +19,20 @@ pub enum Access {
     /// A signed-in session that proved who it is (signed in, or
     /// re-authenticated) within `REAUTH_WINDOW_SECS`: sensitive changes.
     Recent,
+    /// An administrator's session (read from the account on every
+    /// request, so `server admin revoke` counts at once), recently
+    /// authenticated. To anyone else a page is a 404 and a call a 403.
+    Admin,
 }
 
-use Access::{Public, Recent, SignedIn};
+impl Access {
+    /// Whether reaching it needs a recent authentication.
+    pub fn needs_recent(self) -> bool {
+        matches!(self, Self::Recent | Self::Admin)
+    }
+}
+
+use Access::{Admin, Public, Recent, SignedIn};
 
 /// The pages, as the router lists their paths (`{token}` is one segment).
 pub const PAGES: &[(&str, Access)] = &[
@@ -38,6 +49,9 @@ pub const PAGES: &[(&str, Access)] = &[
     ("/sessions", SignedIn),
     ("/security", SignedIn),
     ("/reauthenticate", SignedIn),
+    ("/admin", Admin),
+    ("/admin/users/{id}", Admin),
+    ("/admin/log", Admin),
     // Sign in with a provider (routed by the server, not the app's
     // router): anyone may start one; linking checks recent
     // authentication itself.
@@ -77,6 +91,15 @@ pub const CALLS: &[(&str, Access)] = &[
     (api::PasskeyDelete::PATH, Recent),
     (api::ListIdentities::PATH, SignedIn),
     (api::IdentityUnlink::PATH, Recent),
+    (api::AdminUsers::PATH, Admin),
+    (api::AdminUser::PATH, Admin),
+    (api::AdminLock::PATH, Admin),
+    (api::AdminUnlock::PATH, Admin),
+    (api::AdminEndSessions::PATH, Admin),
+    (api::AdminResetSecondFactor::PATH, Admin),
+    (api::AdminSendReset::PATH, Admin),
+    (api::AdminDeleteUser::PATH, Admin),
+    (api::AdminLog::PATH, Admin),
 ];
 
 /// Whether a path matches a route pattern: the same number of segments,
@@ -130,11 +153,24 @@ mod tests {
         assert_eq!(of("/api/change_password"), Some(Recent));
         assert_eq!(of("/api/nothing"), None);
         assert_eq!(of("/pkg/gatehouse.wasm"), None);
+        assert_eq!(of("/admin"), Some(Admin));
+        assert_eq!(of("/admin/users/12"), Some(Admin));
+        assert_eq!(of("/admin/users"), None);
+        assert_eq!(of("/api/admin/lock"), Some(Admin));
+        assert_eq!(of("/api/admin/anything"), None);
+    }
+
+    #[test]
+    fn every_administrator_call_is_under_api_admin_and_needs_it() {
+        for (path, access) in CALLS {
+            assert_eq!(path.starts_with("/api/admin/"), *access == Admin, "{path}");
+        }
+        assert!(Admin.needs_recent() && Recent.needs_recent() && !SignedIn.needs_recent());
     }
 
     #[test]
     fn a_route_or_call_without_an_entry_is_named() {
         assert!(missing(PAGES.iter().map(|p| p.0), CALLS.iter().map(|c| c.0)).is_empty());
-        assert_eq!(missing(["/admin", "/profile"], ["/api/new_thing"]), ["/admin", "/api/new_thing"]);
+        assert_eq!(missing(["/admin/new", "/profile"], ["/api/new_thing"]), ["/admin/new", "/api/new_thing"]);
     }
 }

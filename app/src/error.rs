@@ -35,6 +35,8 @@ pub enum ErrorCode {
     EmailTaken,
     /// 409: unlinking the account's last way to sign in.
     LastWayIn,
+    /// 409: an administrator locking or deleting their own account.
+    OwnAccount,
     /// 401, the same whether or not the email exists.
     BadCredentials,
     /// 401: not signed in.
@@ -44,6 +46,9 @@ pub enum ErrorCode {
     /// 403: a sensitive change from a session that has not proved who it
     /// is recently (`REAUTH_WINDOW_SECS`): re-authenticate, then try again.
     ReauthRequired,
+    /// 403: the right password (or passkey, or provider) of an account an
+    /// administrator has locked; a wrong one still gets `bad_credentials`.
+    AccountLocked,
     /// 404: no such thing among the caller's (a session handle, say).
     NotFound,
     /// 429: too many failed logins; `retry_after` says for how long.
@@ -72,9 +77,9 @@ impl ErrorCode {
         match self {
             Self::Invalid => 422,
             Self::InvalidToken | Self::NoPendingLogin | Self::BadPasskey => 400,
-            Self::EmailTaken | Self::LastWayIn => 409,
+            Self::EmailTaken | Self::LastWayIn | Self::OwnAccount => 409,
             Self::BadCredentials | Self::Unauthorized | Self::BadCode | Self::PasskeyFailed => 401,
-            Self::Forbidden | Self::ReauthRequired => 403,
+            Self::Forbidden | Self::ReauthRequired | Self::AccountLocked => 403,
             Self::NotFound => 404,
             Self::TooManyAttempts => 429,
             Self::Unavailable | Self::Busy | Self::Network => 503,
@@ -225,6 +230,31 @@ impl ApiError {
 
     pub fn last_way_in() -> Self {
         Self::new(ErrorCode::LastWayIn, t!(Language::current(), errors.last_way_in))
+    }
+
+    /// A sign-in to an account an administrator has locked.
+    pub fn account_locked() -> Self {
+        Self::new(ErrorCode::AccountLocked, t!(Language::current(), errors.account_locked))
+    }
+
+    /// A reset link for an account that is locked: the link could not be
+    /// used until it is unlocked.
+    pub fn target_locked() -> Self {
+        Self::new(ErrorCode::AccountLocked, t!(Language::current(), errors.target_locked))
+    }
+
+    /// An administrator call from anyone but an administrator.
+    pub fn not_admin() -> Self {
+        Self::new(ErrorCode::Forbidden, t!(Language::current(), errors.not_admin))
+    }
+
+    /// Locking or deleting the administrator's own account.
+    pub fn own_account() -> Self {
+        Self::new(ErrorCode::OwnAccount, t!(Language::current(), errors.own_account))
+    }
+
+    pub fn no_such_account() -> Self {
+        Self::new(ErrorCode::NotFound, t!(Language::current(), errors.no_such_account))
     }
 
     /// An `/api/` path that names no call.

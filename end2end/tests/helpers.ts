@@ -1,4 +1,5 @@
 import { APIRequestContext, expect, Locator, Page, request, TestInfo } from "@playwright/test";
+import { execFileSync } from "node:child_process";
 
 export const PASSWORD = "correct horse battery staple";
 
@@ -117,4 +118,16 @@ export async function providerAccount(
   expect(res.status(), await res.text()).toBeLessThan(300);
   await ctx.dispose();
   return email;
+}
+
+/**
+ * Makes `email` an administrator of the first server the only way there
+ * is: the operator's command, `server admin grant`, on its database.
+ */
+export function grantAdmin(email: string) {
+  const env = { ...process.env, GATEHOUSE_DATA_DIR: process.env.E2E_DATA_DIR! };
+  delete env.DATABASE_URL;
+  delete env.SESSION_STORE_URL;
+  const out = execFileSync(process.env.GATEHOUSE_SERVER_BIN!, ["admin", "grant", email], { env, encoding: "utf8" });
+  expect(out).toContain("is now an administrator");
 }

@@ -1,6 +1,6 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Page, request, test } from "@playwright/test";
 import { Authenticator, authenticator } from "./webauthn";
-import { PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
+import { grantAdmin, PASSWORD, signUp, uniqueEmail, visit } from "./helpers";
 import { totp } from "./totp";
 
 // Passkeys in Chromium with its virtual authenticator (CDP WebAuthn: ctap2,
@@ -167,4 +167,27 @@ test("at the second step of a login, a passkey does instead of the code", async 
   await page.getByRole("button", { name: "Sign in with a passkey" }).click();
   await expect(page).toHaveURL(/\/profile$/);
   await expect(page.getByTestId("profile-email")).toHaveText(email);
+});
+
+test("a locked account's passkey is refused, in words", async ({ page, baseURL }, testInfo) => {
+  await withoutAutofill(page);
+  const email = await signUp(page, testInfo);
+  await authenticator(page);
+  await addPasskey(page, "Locked laptop");
+  await logOut(page);
+  await expect(page).toHaveURL(/\/login$/);
+  // An administrator locks the account, over the API.
+  const json = { Accept: "application/json" };
+  const admin = await request.newContext({ baseURL });
+  const adminEmail = uniqueEmail(testInfo);
+  expect((await admin.post("/api/signup", { form: { email: adminEmail, password: PASSWORD }, headers: json })).status()).toBe(200);
+  grantAdmin(adminEmail);
+  const found = await (await admin.get(`/api/admin/users?q=${encodeURIComponent(email)}`, { headers: json })).json();
+  const id = String(found.users[0].id);
+  expect((await admin.post("/api/admin/lock", { form: { id, reason: "passkey test" }, headers: json })).status()).toBe(200);
+  await page.getByRole("button", { name: "Sign in with a passkey" }).click();
+  await expect(page.getByTestId("passkey-error")).toContainText("locked");
+  await expect(page).toHaveURL(/\/login$/);
+  expect((await page.request.get("/api/me", { headers: json })).status()).toBe(401);
+  await admin.dispose();
 });

@@ -7,6 +7,10 @@
 //! server second-factor reset EMAIL
 //!                              turn two-step verification off (a lost
 //!                              phone), after checking who is asking
+//! server admin grant EMAIL     make the account an administrator (the
+//!                              only way to: there is none on the web)
+//! server admin revoke EMAIL    make it no longer one
+//! server admin list            the administrators
 //! ```
 //!
 //! They read the same environment as the server (`DATABASE_URL`,
@@ -22,7 +26,8 @@ use std::{fmt::Write as _, process::ExitCode};
 
 pub const USAGE: &str =
     "usage: server sessions list EMAIL | server sessions end EMAIL | server audit EMAIL \
-     | server second-factor reset EMAIL";
+     | server second-factor reset EMAIL | server admin grant EMAIL | server admin revoke EMAIL \
+     | server admin list";
 
 /// What the arguments asked for.
 #[derive(Debug, PartialEq, Eq)]
@@ -33,6 +38,9 @@ pub enum Command {
     EndSessions(String),
     Audit(String),
     ResetSecondFactor(String),
+    GrantAdmin(String),
+    RevokeAdmin(String),
+    ListAdmins,
 }
 
 impl Command {
@@ -44,6 +52,12 @@ impl Command {
             [group, verb, email] if group == "second-factor" && verb == "reset" => {
                 Ok(Self::ResetSecondFactor(email.clone()))
             }
+            [group, verb] if group == "admin" && verb == "list" => Ok(Self::ListAdmins),
+            [group, verb, email] if group == "admin" => match verb.as_str() {
+                "grant" => Ok(Self::GrantAdmin(email.clone())),
+                "revoke" => Ok(Self::RevokeAdmin(email.clone())),
+                _ => Err(format!("unknown command `admin {verb}`\n{USAGE}")),
+            },
             [group, verb, email] if group == "sessions" => match verb.as_str() {
                 "list" => Ok(Self::ListSessions(email.clone())),
                 "end" => Ok(Self::EndSessions(email.clone())),
@@ -70,6 +84,13 @@ pub async fn run(command: Command, config: Config) -> ExitCode {
 }
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
+    match &command {
+        Command::GrantAdmin(email) | Command::RevokeAdmin(email) => {
+            return set_admin(&config, email, matches!(command, Command::GrantAdmin(_))).await;
+        }
+        Command::ListAdmins => return list_admins(&config).await,
+        _ => {}
+    }
     let (Command::ListSessions(email)
     | Command::EndSessions(email)
     | Command::Audit(email)
@@ -172,7 +193,53 @@ async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
                 writeln!(out, "two-step verification was not on for {}; nothing changed", user.email)?;
             }
         }
-        Command::Serve => {}
+        Command::Serve | Command::GrantAdmin(_) | Command::RevokeAdmin(_) | Command::ListAdmins => {}
+    }
+    Ok(out)
+}
+
+/// The administrators' store, on the database the servers share.
+async fn admin_store(config: &Config) -> anyhow::Result<app::ssr::admin::Admin> {
+    let stores = Stores::open(config).await?;
+    let secret = config.resolve_secret()?;
+    let mail = std::sync::Arc::new(app::ssr::mail::Mail {
+        base_url: config
+            .app_base_url
+            .clone()
+            .unwrap_or_else(|| format!("http://localhost:{}", config.leptos.site_addr.port())),
+        sealer: std::sync::Arc::new(app::ssr::mail::seal::Sealer::new(secret.as_bytes())),
+        dev_mailbox: false,
+        reset_ttl_secs: config.reset_ttl_secs,
+        confirm_ttl_secs: config.confirm_ttl_secs,
+        queued: std::sync::Arc::new(tokio::sync::Notify::new()),
+    });
+    let accounts = app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs);
+    Ok(app::ssr::admin::Admin::new(stores.db.clone(), accounts))
+}
+
+/// `server admin grant|revoke EMAIL`: in the administrators' log as the
+/// operator's doing; it counts on the account's next request.
+async fn set_admin(config: &Config, email: &str, admin: bool) -> anyhow::Result<String> {
+    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let store = admin_store(config).await?;
+    let changed = store
+        .set_admin(&email, admin)
+        .await
+        .map_err(|e| anyhow::anyhow!("{}", e.message))?
+        .ok_or_else(|| anyhow::anyhow!("no account has the email {}", email.as_str()))?;
+    Ok(match (admin, changed) {
+        (true, true) => format!("{} is now an administrator: /admin, after re-authenticating\n", email.as_str()),
+        (true, false) => format!("{} was an administrator already; nothing changed\n", email.as_str()),
+        (false, true) => format!("{} is no longer an administrator\n", email.as_str()),
+        (false, false) => format!("{} was not an administrator; nothing changed\n", email.as_str()),
+    })
+}
+
+async fn list_admins(config: &Config) -> anyhow::Result<String> {
+    let admins = admin_store(config).await?.admins().await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let mut out = format!("{} administrator(s)\n", admins.len());
+    for email in admins {
+        writeln!(out, "{email}")?;
     }
     Ok(out)
 }
@@ -219,6 +286,11 @@ mod tests {
             Command::parse(&args(&["second-factor", "reset", "a@b.c"])),
             Ok(Command::ResetSecondFactor("a@b.c".into()))
         );
+        assert_eq!(Command::parse(&args(&["admin", "grant", "a@b.c"])), Ok(Command::GrantAdmin("a@b.c".into())));
+        assert_eq!(Command::parse(&args(&["admin", "revoke", "a@b.c"])), Ok(Command::RevokeAdmin("a@b.c".into())));
+        assert_eq!(Command::parse(&args(&["admin", "list"])), Ok(Command::ListAdmins));
+        assert!(Command::parse(&args(&["admin", "promote", "a@b.c"])).is_err());
+        assert!(Command::parse(&args(&["admin", "grant"])).is_err());
         assert!(Command::parse(&args(&["second-factor", "drop", "a@b.c"])).is_err());
         assert!(Command::parse(&args(&["sessions", "drop", "a@b.c"])).is_err());
         assert!(Command::parse(&args(&["sessions"])).is_err());

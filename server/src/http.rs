@@ -206,10 +206,13 @@ pub async fn buffer_body(
 }
 
 /// What the access layer needs besides the table itself.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone)]
 pub struct AccessRules {
     pub production: bool,
     pub lifetimes: Lifetimes,
+    /// Whether a session's account is an administrator is read here, on
+    /// each administrator request.
+    pub users: app::ssr::users::Users,
 }
 
 /// Holds every request to the access table ([`app::access`]), before the
@@ -222,7 +225,12 @@ pub struct AccessRules {
 /// - a sensitive call outside the recent-authentication window gets 403
 ///   `reauth_required` and changes nothing; a form posted without
 ///   JavaScript goes to `/reauthenticate?next=<the page it came from>`;
-/// - an `/api/` path the table doesn't name is a 404.
+/// - an `/api/` path the table doesn't name is a 404;
+/// - an administrator's page or call, for anyone else (signed out
+///   included): a call gets 403, a page goes on without an
+///   [`app::ssr::admin::AdminViewer`]
+///   and renders the app's 404, as for a path that does not exist. Only
+///   then is recent authentication asked for.
 ///
 /// Signed-in pages and answers are never stored by a cache.
 pub async fn access(
@@ -247,11 +255,39 @@ pub async fn access(
         _ => None,
     };
     let form_post = accepts_html(req.headers().get(header::ACCEPT));
+    let user_id = auth.map(|auth| auth.user_id);
+    let mut req = req;
+    if needs == Access::Admin {
+        let admin = match user_id {
+            Some(id) => match rules.users.is_admin(id).await {
+                Ok(admin) => admin,
+                Err(err) => return error_response(req.headers().get(header::ACCEPT), err),
+            },
+            None => false,
+        };
+        if !admin {
+            let mut res = if is_call {
+                error_response(req.headers().get(header::ACCEPT), ApiError::not_admin())
+            } else {
+                next.run(req).await
+            };
+            res.headers_mut()
+                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+            return res;
+        }
+        if let Some(id) = user_id {
+            req.extensions_mut().insert(app::ssr::admin::AdminViewer(id));
+        }
+    }
+    let auth = match req.extensions().get::<RequestAuth>() {
+        Some(RequestAuth(Some(auth))) => Some(auth),
+        _ => None,
+    };
     let refusal = match auth {
         // A page load, or a form posted without JavaScript: to the login
         // page, which comes back here (or to the page the form was on).
         None if !is_call || form_post => {
-            let back = if is_call { came_from(req.headers(), "/profile") } else { path.to_owned() };
+            let back = if is_call { came_from(req.headers(), "/profile") } else { req.uri().path().to_owned() };
             let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
             let res = Redirect::to(&format!("/login?next={next}")).into_response();
             if req.extensions().get::<SessionEnded>().is_some() {
@@ -260,9 +296,9 @@ pub async fn access(
             Some(res)
         }
         None => Some(error_response(req.headers().get(header::ACCEPT), ApiError::unauthorized())),
-        Some(auth) if needs == Access::Recent && !rules.lifetimes.is_recent(auth, app::ssr::session::now()) => {
+        Some(auth) if needs.needs_recent() && !rules.lifetimes.is_recent(auth, app::ssr::session::now()) => {
             Some(if form_post || !is_call {
-                let back = if is_call { came_from(req.headers(), "/security") } else { path.to_owned() };
+                let back = if is_call { came_from(req.headers(), "/security") } else { req.uri().path().to_owned() };
                 let next: String = form_urlencoded::byte_serialize(back.as_bytes()).collect();
                 app::ssr::flash::leave_on(req.extensions(), Flash::ReauthRequired, rules.production);
                 Redirect::to(&format!("/reauthenticate?next={next}")).into_response()

@@ -147,6 +147,7 @@ impl Application {
             cookie_key: Key::from(&Sha512::digest(
                 [b"gatehouse form state\0".as_slice(), secret.as_bytes()].concat(),
             )),
+            admin: app::ssr::admin::Admin::new(db.clone(), accounts.clone()),
             accounts: accounts.clone(),
             outbox: outbox.clone(),
             security_log: log.clone(),
@@ -455,6 +456,7 @@ fn app_routes(
     let state_for_forms = state.clone();
     let state_for_language = state.clone();
     let oidc_state = state.clone();
+    let users = state.users.clone();
     let leptos_options = config.leptos.clone();
     let site = SiteOptions(Arc::new(leptos_options.clone()));
     let routes = route_list();
@@ -498,7 +500,11 @@ fn app_routes(
             _,
         >(context, app::shell))
         .layer(middleware::from_fn_with_state(
-            http::AccessRules { production, lifetimes },
+            http::AccessRules {
+                production,
+                lifetimes,
+                users,
+            },
             http::access,
         ))
         .layer(middleware::from_fn_with_state(state_for_forms, http::api_status))

@@ -84,6 +84,11 @@ pub async fn login(
         let Some(user) = user.filter(|_| right.is_some()) else {
             return Err(ApiError::bad_credentials());
         };
+        // Only a right password learns that the account is locked.
+        if let Err(locked) = user.refuse_if_locked() {
+            login_outcome("locked");
+            return Err(locked);
+        }
         let session = session::current().await?;
         let remember = is_checked(remember.as_deref());
         if state.two_factor.enabled(user.id).await? {
@@ -97,16 +102,7 @@ pub async fn login(
         }
         state.throttle.clear_account(&keys).await?;
         notice_if_new_device(&state, &user, &client, false).await?;
-        session::log_in(
-            &session,
-            user.id,
-            &user.email,
-            user.language(),
-            remember,
-            &state.lifetimes,
-            client.clone(),
-        )
-        .await?;
+        crate::ssr::admission::admit(&state, &session, &user, remember, client.clone()).await?;
         state.security_log.record(Some(user.id), EventKind::Login, &client).await?;
         login_outcome("ok");
         leptos_axum::redirect(NextPath::or_profile(next.as_deref()).as_str());

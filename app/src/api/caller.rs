@@ -32,13 +32,19 @@ impl Caller {
         };
         let path = leptos::prelude::with_context(|parts: &axum::http::request::Parts| parts.uri.path().to_owned());
         let needs = path.as_deref().and_then(crate::access::of);
-        if needs == Some(crate::access::Access::Recent) && !state.lifetimes.is_recent(&auth, session::now()) {
-            return Err(ApiError::reauth_required());
-        }
-        let Some(user) = state.users.by_id(auth.user_id).await? else {
+        // Gone, or locked since this session began (locking ends its
+        // sessions; this is the check for one that slipped past): signed out.
+        let Some(user) = state.users.by_id(auth.user_id).await?.filter(|u| u.locked_at.is_none()) else {
             session::log_out(&session).await?;
             return Err(ApiError::unauthorized());
         };
+        // Not an administrator: told so before anything about recency.
+        if needs == Some(crate::access::Access::Admin) && !user.is_admin {
+            return Err(ApiError::not_admin());
+        }
+        if needs.is_some_and(|n| n.needs_recent()) && !state.lifetimes.is_recent(&auth, session::now()) {
+            return Err(ApiError::reauth_required());
+        }
         Ok(Self {
             state,
             session,

@@ -25,7 +25,8 @@ pub async fn request_password_reset(email: String) -> Result<String, ApiError> {
         // sent: a 429 here would tell nothing, but would let a script
         // tell the limit from a sent mail.
         if state.throttle.per_ip(&client().ip, session::now()).await?.is_ok() {
-            let user = state.users.by_email(&parsed).await?;
+            // A locked account gets no link (the same answer, though).
+            let user = state.users.by_email(&parsed).await?.filter(|u| u.locked_at.is_none());
             state.accounts.request_reset(&parsed, user.as_ref()).await?;
         }
         flash::leave(Flash::ResetLinkSent);
@@ -59,6 +60,10 @@ pub async fn reset_password(
             .peek(&token, &[crate::ssr::tokens::Purpose::Reset])
             .await?
             .ok_or_else(ApiError::invalid_token)?;
+        // Locked: refused, and the link is left as it was.
+        if state.users.is_locked(link.user_id).await? {
+            return Err(ApiError::account_locked());
+        }
         let password = Password::parse(&new_password)
             .map_err(|e| ApiError::from(e).on_field(Field::NewPassword))?;
         common_passwords::refuse_common(&password).map_err(|e| e.on_field(Field::NewPassword))?;

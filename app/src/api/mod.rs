@@ -9,9 +9,11 @@
 //! - `caller`: the signed-in caller every account call starts from;
 //! - `email`: the calls behind mailed links; `reauth`: recent
 //!   authentication; `two_factor` and `passkeys`; `security_log`: the log;
-//! - `language`: the reader's choice of language.
+//! - `language`: the reader's choice of language;
+//! - `admin`: what administrators do to accounts, and their log.
 
 mod account;
+mod admin;
 mod auth;
 #[cfg(feature = "ssr")]
 mod caller;
@@ -25,6 +27,7 @@ mod sessions;
 mod two_factor;
 
 pub use account::*;
+pub use admin::*;
 pub use auth::*;
 #[cfg(feature = "ssr")]
 pub(crate) use caller::*;

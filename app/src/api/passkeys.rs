@@ -161,8 +161,11 @@ pub async fn passkey_login_finish(credential: String) -> Result<(), ApiError> {
         login_outcome("passkey");
         return Ok(());
     }
+    if let Err(locked) = crate::ssr::admission::admit(&state, &session, &user, false, client.clone()).await {
+        login_outcome("locked");
+        return Err(locked);
+    }
     super::notice_if_new_device(&state, &user, &client, true).await?;
-    session::log_in(&session, user.id, &user.email, user.language(), false, &state.lifetimes, client).await?;
     login_outcome("passkey");
     Ok(())
 }

@@ -29,12 +29,18 @@ pub const RECENT: i64 = 50;
 /// The caller's newest security events, newest first.
 #[server(prefix = "/api", endpoint = "security_events", input = server_fn::codec::GetUrl)]
 pub async fn security_events() -> Result<Vec<SecurityEvent>, ApiError> {
-    use crate::domain::{describe_user_agent, time_ago, EventKind};
     let caller = Caller::get().await?;
+    let events = caller.state.security_log.for_user(caller.user.id, RECENT).await?;
+    Ok(describe_events(events))
+}
+
+/// Events as the log holds them, as people read them.
+#[cfg(feature = "ssr")]
+pub(crate) fn describe_events(events: Vec<crate::ssr::security_log::Event>) -> Vec<SecurityEvent> {
+    use crate::domain::{describe_user_agent, time_ago, EventKind};
     let now = crate::ssr::session::now();
     let language = crate::domain::Language::current();
-    let events = caller.state.security_log.for_user(caller.user.id, RECENT).await?;
-    Ok(events
+    events
         .into_iter()
         .map(|e| SecurityEvent {
             what: EventKind::from_code(&e.kind).map_or_else(|| e.kind.clone(), |k| k.words(language).to_owned()),
@@ -45,5 +51,5 @@ pub async fn security_events() -> Result<Vec<SecurityEvent>, ApiError> {
             ip: e.ip,
             user_agent: e.user_agent,
         })
-        .collect())
+        .collect()
 }

@@ -44,6 +44,13 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
     let caller = Caller::get().await?;
     let current = caller.current_hash();
     let rows = caller.own_sessions().await?;
+    Ok(describe_sessions(rows, current.as_deref()))
+}
+
+/// Sessions as the store holds them, `(id_hash, data)`, as people read
+/// them: `current` first, then the most recently used.
+#[cfg(feature = "ssr")]
+pub(crate) fn describe_sessions(rows: Vec<(String, String)>, current: Option<&str>) -> Vec<SessionInfo> {
     let now = session::now();
     let language = crate::domain::Language::current();
     let mut sessions: Vec<(i64, SessionInfo)> = rows
@@ -52,7 +59,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
             let auth = session::from_data(&data)?;
             let info = SessionInfo {
                 id: store::handle(&hash),
-                current: current.as_deref() == Some(hash.as_str()),
+                current: current == Some(hash.as_str()),
                 created_at: rfc3339(auth.created_at),
                 last_seen_at: rfc3339(auth.last_seen_at),
                 created_ago: time_ago(now - auth.created_at, language),
@@ -65,7 +72,7 @@ pub async fn list_sessions() -> Result<Vec<SessionInfo>, ApiError> {
         })
         .collect();
     sessions.sort_by_key(|(seen, info)| (!info.current, std::cmp::Reverse(*seen)));
-    Ok(sessions.into_iter().map(|(_, info)| info).collect())
+    sessions.into_iter().map(|(_, info)| info).collect()
 }
 
 /// Ends one of the caller's sessions, at once and on every instance. Ending

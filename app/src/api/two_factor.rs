@@ -134,9 +134,12 @@ pub async fn verify_second_factor(code: String) -> Result<(), ApiError> {
         return Err(ApiError::bad_code());
     };
     state.throttle.clear_account(&keys).await?;
-    super::notice_if_new_device(&state, &user, &client, false).await?;
     // A new id: the pending login's cookie never becomes a signed-in one.
-    session::log_in(&session, user.id, &user.email, user.language(), pending.remember, &state.lifetimes, client.clone()).await?;
+    if let Err(locked) = crate::ssr::admission::admit(&state, &session, &user, pending.remember, client.clone()).await {
+        login_outcome("locked");
+        return Err(locked);
+    }
+    super::notice_if_new_device(&state, &user, &client, false).await?;
     state.security_log.record(Some(user.id), EventKind::Login, &client).await?;
     login_outcome("ok");
     if passed == Passed::RecoveryCode {

@@ -29,6 +29,11 @@ pub enum EventKind {
     PasskeyLogin => "passkey_login",
     IdentityLinked => "identity_linked",
     IdentityUnlinked => "identity_unlinked",
+    AccountLocked => "account_locked",
+    AccountUnlocked => "account_unlocked",
+    SessionsEndedByAdmin => "sessions_ended_by_admin",
+    SecondFactorResetByAdmin => "second_factor_reset_by_admin",
+    ResetSentByAdmin => "reset_sent_by_admin",
 }
 }
 
@@ -57,7 +62,73 @@ impl EventKind {
             Self::PasskeyLogin => t!(language, events.passkey_login),
             Self::IdentityLinked => t!(language, events.identity_linked),
             Self::IdentityUnlinked => t!(language, events.identity_unlinked),
+            Self::AccountLocked => t!(language, events.account_locked),
+            Self::AccountUnlocked => t!(language, events.account_unlocked),
+            Self::SessionsEndedByAdmin => t!(language, events.sessions_ended_by_admin),
+            Self::SecondFactorResetByAdmin => t!(language, events.second_factor_reset_by_admin),
+            Self::ResetSentByAdmin => t!(language, events.reset_sent_by_admin),
         }
     }
 }
 
+
+coded_enum! {
+/// What the administrators' log records, by the contract's `type` names:
+/// the five that also land in the account's security log, and what
+/// leaves no account behind to log it (a deletion) or is the operator's
+/// (granting and revoking administration).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AdminAction {
+    Lock => "account_locked",
+    Unlock => "account_unlocked",
+    EndSessions => "sessions_ended_by_admin",
+    ResetSecondFactor => "second_factor_reset_by_admin",
+    SendReset => "reset_sent_by_admin",
+    Delete => "account_deleted_by_admin",
+    Grant => "admin_granted",
+    Revoke => "admin_revoked",
+}
+}
+
+impl AdminAction {
+    /// The same action in the account's security log, where it has one.
+    pub fn event(self) -> Option<EventKind> {
+        match self {
+            Self::Lock => Some(EventKind::AccountLocked),
+            Self::Unlock => Some(EventKind::AccountUnlocked),
+            Self::EndSessions => Some(EventKind::SessionsEndedByAdmin),
+            Self::ResetSecondFactor => Some(EventKind::SecondFactorResetByAdmin),
+            Self::SendReset => Some(EventKind::ResetSentByAdmin),
+            Self::Delete | Self::Grant | Self::Revoke => None,
+        }
+    }
+
+    /// The action in words, for `/admin/log`.
+    pub fn words(self, language: Language) -> &'static str {
+        match self {
+            Self::Lock => t!(language, admin_actions.lock),
+            Self::Unlock => t!(language, admin_actions.unlock),
+            Self::EndSessions => t!(language, admin_actions.end_sessions),
+            Self::ResetSecondFactor => t!(language, admin_actions.reset_second_factor),
+            Self::SendReset => t!(language, admin_actions.send_reset),
+            Self::Delete => t!(language, admin_actions.delete),
+            Self::Grant => t!(language, admin_actions.grant),
+            Self::Revoke => t!(language, admin_actions.revoke),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_admin_action_that_has_an_account_logs_the_same_type_there() {
+        for action in AdminAction::ALL {
+            if let Some(event) = action.event() {
+                assert_eq!(event.code(), action.code());
+            }
+        }
+        assert_eq!(AdminAction::Delete.event(), None);
+    }
+}

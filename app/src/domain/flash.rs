@@ -36,6 +36,13 @@ pub enum Flash {
     ProviderTaken => "provider_taken",
     ProviderLinked => "provider_linked",
     ProviderUnlinked => "provider_unlinked",
+    AccountLocked => "account_locked",
+    AdminLocked => "admin_locked",
+    AdminUnlocked => "admin_unlocked",
+    AdminSessionsEnded => "admin_sessions_ended",
+    AdminSecondFactorReset => "admin_second_factor_reset",
+    AdminResetSent => "admin_reset_sent",
+    AdminDeleted => "admin_deleted",
 }
 }
 
@@ -71,6 +78,13 @@ impl Flash {
             Self::ProviderTaken => t!(language, flash.provider_taken),
             Self::ProviderLinked => t!(language, flash.provider_linked),
             Self::ProviderUnlinked => t!(language, flash.provider_unlinked),
+            Self::AccountLocked => t!(language, errors.account_locked),
+            Self::AdminLocked => t!(language, flash.admin_locked),
+            Self::AdminUnlocked => t!(language, flash.admin_unlocked),
+            Self::AdminSessionsEnded => t!(language, flash.admin_sessions_ended),
+            Self::AdminSecondFactorReset => t!(language, flash.admin_second_factor_reset),
+            Self::AdminResetSent => t!(language, flash.admin_reset_sent),
+            Self::AdminDeleted => t!(language, flash.admin_deleted),
         }
     }
 

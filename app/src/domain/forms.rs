@@ -20,6 +20,8 @@ pub enum Field {
     /// The language chosen (`set_language`), named as its form field.
     #[serde(rename = "lang")]
     Language,
+    /// Why an administrator locks an account.
+    Reason,
 }
 
 impl Field {
@@ -33,6 +35,7 @@ impl Field {
             Self::NewEmail => "new_email",
             Self::Code => "code",
             Self::Language => "lang",
+            Self::Reason => "reason",
         }
     }
 }
@@ -77,6 +80,8 @@ pub enum FormRules {
     /// A code from an authenticator app or a recovery code (the second
     /// step of a login, turning two-step verification on).
     Code => "code",
+    /// Why an account is locked (an administrator locking it).
+    LockReason => "lock-reason",
 }
 }
 
@@ -100,6 +105,9 @@ impl FormRules {
             }
             Self::Code => {
                 TwoFactorCode::parse(&value(Field::Code))?;
+            }
+            Self::LockReason => {
+                super::LockReason::parse(&value(Field::Reason))?;
             }
         }
         Ok(())

@@ -107,7 +107,7 @@ impl Language {
         }
         #[cfg(not(any(feature = "ssr", feature = "hydrate")))]
         {
-            Self::English
+            Self::ENGLISH
         }
     }
 }

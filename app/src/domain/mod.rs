@@ -48,6 +48,7 @@ macro_rules! coded_enum {
 }
 
 
+pub mod admin;
 pub mod credentials;
 pub mod display;
 pub mod events;
@@ -55,6 +56,7 @@ pub mod flash;
 pub mod forms;
 pub mod language;
 
+pub use admin::*;
 pub use credentials::*;
 pub use display::*;
 pub use events::*;

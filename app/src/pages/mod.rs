@@ -5,6 +5,7 @@
 //! browser without JavaScript and one with it, where the islands router
 //! makes the post a fetch and patches the page in.
 
+mod admin;
 mod assets;
 mod auth_forms;
 mod home;
@@ -73,6 +74,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reset-password/:token") view=recovery::ResetPasswordPage ssr=SsrMode::Async/>
                     <Route path=path!("/confirm-email/:token") view=recovery::ConfirmEmailPage ssr=SsrMode::Async/>
                     <Route path=path!("/dev/mailbox") view=recovery::MailboxPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin") view=admin::AccountsPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/users/:id") view=admin::AccountPage ssr=SsrMode::Async/>
+                    <Route path=path!("/admin/log") view=admin::LogPage ssr=SsrMode::Async/>
                 </Routes>
             </main>
             <Footer/>
@@ -93,18 +97,26 @@ pub struct PageContext {
     pub path: String,
     pub flash: Option<Flash>,
     pub form: Option<flash::FormState>,
+    /// The server's access layer found the viewer an administrator (only
+    /// on the administrators' pages, which it reads the account for).
+    pub admin: bool,
 }
 
 impl PageContext {
     fn read() -> Self {
         use axum::http::request::Parts;
-        let Some((viewer, path, language)) = with_context::<Parts, _>(|parts| {
+        let Some((viewer, path, language, admin)) = with_context::<Parts, _>(|parts| {
             let viewer = parts
                 .extensions
                 .get::<crate::ssr::session::RequestAuth>()
                 .and_then(|auth| auth.0.clone());
             let language = parts.extensions.get::<Language>().copied().unwrap_or_default();
-            (viewer, parts.uri.path().to_owned(), language)
+            // Only for the account the session is signed in as.
+            let admin = parts
+                .extensions
+                .get::<crate::ssr::admin::AdminViewer>()
+                .is_some_and(|a| viewer.as_ref().is_some_and(|v| v.user_id == a.0));
+            (viewer, parts.uri.path().to_owned(), language, admin)
         }) else {
             // Outside a request (the route list is worked out at start-up).
             return Self::default();
@@ -115,6 +127,7 @@ impl PageContext {
             language,
             flash: flash::take(),
             form: flash::take_form(),
+            admin,
         }
     }
 
@@ -154,6 +167,7 @@ fn Header() -> impl IntoView {
     let here = request.path.as_str();
     let links = match request.viewer {
         Some(user) => view! {
+            {request.admin.then(|| nav_link(here, "/admin", t!(l, nav.admin), None))}
             {nav_link(here, "/profile", t!(l, nav.profile), None)}
             {nav_link(here, "/sessions", t!(l, nav.sessions), None)}
             {nav_link(here, "/security", t!(l, nav.security), None)}
@@ -329,7 +343,7 @@ fn FormError(error: Option<ApiError>) -> impl IntoView {
 }
 
 #[component]
-fn NotFound() -> impl IntoView {
+pub(crate) fn NotFound() -> impl IntoView {
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(axum::http::StatusCode::NOT_FOUND);
     }

@@ -31,11 +31,14 @@ pub fn ProfilePage() -> impl IntoView {
     // opened in another browser may have confirmed it.
     let user_id = user.user_id;
     let confirmed = Suspend::new(async move {
-        let confirmed = match AppState::from_context() {
-            Ok(state) => state.users.flags(user_id).await.ok().flatten().map(|f| f.email_confirmed),
+        let flags = match AppState::from_context() {
+            Ok(state) => state.users.flags(user_id).await.ok().flatten(),
             Err(_) => None,
         };
-        match confirmed {
+        let admin = flags.is_some_and(|f| f.admin).then(|| view! {
+            <p><a href="/admin" data-testid="admin-link">{t!(l, profile.administration)}</a></p>
+        });
+        let status = match flags.map(|f| f.email_confirmed) {
             Some(true) => view! {
                 <p class="confirmed" data-testid="email-status">{t!(l, profile.confirmed)}</p>
             }
@@ -50,7 +53,8 @@ pub fn ProfilePage() -> impl IntoView {
             }
             .into_any(),
             None => ().into_any(),
-        }
+        };
+        view! { {status} {admin} }
     });
     // An account made by a provider has no password: it sets one through
     // the reset link, which proves the mailbox.

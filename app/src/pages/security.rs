@@ -266,7 +266,7 @@ fn Activity() -> impl IntoView {
 }
 
 #[component]
-fn EventItem(event: SecurityEvent, mine: bool, l: crate::domain::Language) -> impl IntoView {
+pub(super) fn EventItem(event: SecurityEvent, mine: bool, l: crate::domain::Language) -> impl IntoView {
     let SecurityEvent {
         kind,
         at,

@@ -61,16 +61,16 @@ impl Accounts {
         &self.mail
     }
 
-    async fn begin(&self) -> Result<Tx, ApiError> {
+    pub(crate) async fn begin(&self) -> Result<Tx, ApiError> {
         self.db.begin().await.map_err(db_error)
     }
 
-    async fn queue(&self, tx: &mut Tx, message: &Message) -> Result<(), ApiError> {
+    pub(crate) async fn queue(&self, tx: &mut Tx, message: &Message) -> Result<(), ApiError> {
         enqueue(tx, &self.mail.sealer, message, now()).await.map_err(db_error)
     }
 
     /// Commits, then wakes the worker for the mail just stored.
-    async fn commit(&self, tx: Tx) -> Result<(), ApiError> {
+    pub(crate) async fn commit(&self, tx: Tx) -> Result<(), ApiError> {
         tx.commit().await.map_err(db_error)?;
         self.mail.wake();
         Ok(())
@@ -178,6 +178,23 @@ impl Accounts {
         self.commit(tx).await
     }
 
+    /// Queues a reset link for `user` inside `tx`, past no cap: an
+    /// administrator sends it (`/api/admin/send_reset`).
+    pub(crate) async fn queue_reset(&self, tx: &mut Tx, user: &UserRow) -> Result<(), ApiError> {
+        let ttl = self.mail.reset_ttl_secs;
+        let token = tokens::issue(tx, user.id, Purpose::Reset, &user.email, now() + ttl)
+            .await
+            .map_err(db_error)?;
+        let message = templates::password_reset(&self.mail.base_url, &user.email, token.expose(), ttl, user.language());
+        self.queue(tx, &message).await
+    }
+
+    /// Queues a notice inside `tx`, with the change it tells of.
+    pub(crate) async fn queue_notice(&self, tx: &mut Tx, user: &UserRow, notice: &Notice) -> Result<(), ApiError> {
+        let message = templates::notice(&self.mail.base_url, &user.email, notice, user.language());
+        self.queue(tx, &message).await
+    }
+
     /// What a live link stands for, without using it.
     pub async fn peek(&self, token: &LinkToken, purposes: &[Purpose]) -> Result<Option<Link>, ApiError> {
         tokens::peek(&self.db, token, purposes, now()).await.map_err(db_error)
@@ -223,11 +240,13 @@ impl Accounts {
         let (email, confirmed_at, language) = before.ok_or_else(ApiError::invalid_token)?;
         let language = Language::from_code(&language).unwrap_or_default();
         let confirms = confirmed_at.is_none() && email == link.email;
-        on_tx!(&mut tx, conn => {
+        // Not for an account locked meanwhile: the transaction is dropped,
+        // so the link stays unused.
+        let updated = on_tx!(&mut tx, conn => {
             sqlx::query(
                 "UPDATE users SET password_hash = $1, email_confirmed_at = \
                    COALESCE(email_confirmed_at, CASE WHEN email = $2 THEN $3 END) \
-                 WHERE id = $4",
+                 WHERE id = $4 AND locked_at IS NULL",
             )
             .bind(password_hash)
             .bind(&link.email)
@@ -238,6 +257,9 @@ impl Accounts {
             .map(|r| r.rows_affected())
         })
         .map_err(db_error)?;
+        if updated == 0 {
+            return Err(ApiError::account_locked());
+        }
         for purpose in [Purpose::ChangeEmail, Purpose::Confirm] {
             tokens::void(&mut tx, link.user_id, purpose).await.map_err(db_error)?;
         }

@@ -1,6 +1,8 @@
 //! Server-only parts of the app: the state server functions run against.
 //! Compiled only with the `ssr` feature, so none of it reaches the WASM.
 
+pub mod admin;
+pub mod admission;
 pub mod security_log;
 pub mod common_passwords;
 pub mod db;
@@ -55,6 +57,8 @@ pub struct AppState {
     pub passkeys: passkeys::Passkeys,
     /// The OpenID Connect providers (`OIDC_PROVIDERS`).
     pub oidc: Arc<oidc::Providers>,
+    /// What administrators do to accounts, and their log.
+    pub admin: admin::Admin,
 }
 
 impl AppState {

@@ -186,6 +186,10 @@ pub async fn callback(
     let label = state.oidc.config(name).map(|p| p.label.clone()).unwrap_or_default();
     match sign_in(&state, &session, user_id, &outcome, &label, pending.next, &client).await {
         Ok(res) => res,
+        Err(err) if err.code == crate::error::ErrorCode::AccountLocked => {
+            metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "locked").increment(1);
+            to_login(extensions, &state, Flash::AccountLocked)
+        }
         Err(err) => failed(extensions, &state, &err.to_string()),
     }
 }
@@ -207,12 +211,13 @@ async fn sign_in(
         let notice = super::mail::templates::Notice::ProviderLinked { provider: label.to_owned() };
         state.accounts.notify(&user, &notice).await?;
     }
+    user.refuse_if_locked()?;
     if state.two_factor.enabled(user.id).await? {
         session::begin_pending(session, user.id, false, next).await?;
         return Ok(Redirect::to("/login/verify").into_response());
     }
+    super::admission::admit(state, session, &user, false, client.clone()).await?;
     crate::api::notice_if_new_device(state, &user, client, false).await?;
-    session::log_in(session, user.id, &user.email, user.language(), false, &state.lifetimes, client.clone()).await?;
     state.security_log.record(Some(user.id), EventKind::Login, client).await?;
     metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "ok").increment(1);
     Ok(Redirect::to(NextPath::or_profile(next.as_deref()).as_str()).into_response())

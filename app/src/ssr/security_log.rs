@@ -132,15 +132,20 @@ impl SecurityLog {
         Ok(seen > usize::from(recorded))
     }
 
-    /// Deletes events older than [`KEEP_SECS`].
+    /// Deletes events older than [`KEEP_SECS`], and the administrators'
+    /// log's entries with them.
     pub async fn remove_old(&self, now: i64) -> Result<u64, sqlx::Error> {
-        on_pool!(&self.db, pool => {
-            sqlx::query("DELETE FROM security_events WHERE at < $1")
-                .bind(now - KEEP_SECS)
-                .execute(pool)
-                .await
-                .map(|r| r.rows_affected())
-        })
+        let mut removed = 0;
+        for sql in ["DELETE FROM security_events WHERE at < $1", "DELETE FROM admin_events WHERE at < $1"] {
+            removed += on_pool!(&self.db, pool => {
+                sqlx::query(sql)
+                    .bind(now - KEEP_SECS)
+                    .execute(pool)
+                    .await
+                    .map(|r| r.rows_affected())
+            })?;
+        }
+        Ok(removed)
     }
 }
 

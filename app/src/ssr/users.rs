@@ -20,9 +20,23 @@ pub struct UserRow {
     pub email_confirmed_at: Option<i64>,
     /// The code of the account's language (`en`, `ko`).
     pub language: String,
+    /// When an administrator locked the account; `None` when it is not.
+    pub locked_at: Option<i64>,
+    /// Set only by `server admin grant`.
+    pub is_admin: bool,
 }
 
 impl UserRow {
+    /// 403 `account_locked` when an administrator has locked the
+    /// account: every way of signing in asks, after the secret checks out
+    /// (a wrong one still gets the usual 401).
+    pub fn refuse_if_locked(&self) -> Result<(), ApiError> {
+        match self.locked_at {
+            Some(_) => Err(ApiError::account_locked()),
+            None => Ok(()),
+        }
+    }
+
     /// The account's language; English if the column holds one no longer
     /// spoken.
     pub fn language(&self) -> Language {
@@ -31,6 +45,12 @@ impl UserRow {
 }
 
 pub(crate) use super::internal::database as db_error;
+
+/// A [`UserRow`] by address, and by id.
+const BY_EMAIL: &str = "SELECT id, email, password_hash, email_confirmed_at, language, locked_at, is_admin \
+                        FROM users WHERE email = $1";
+const BY_ID: &str = "SELECT id, email, password_hash, email_confirmed_at, language, locked_at, is_admin \
+                     FROM users WHERE id = $1";
 
 impl Users {
     pub fn new(db: Db) -> Self {
@@ -63,7 +83,7 @@ impl Users {
 
     pub async fn by_email(&self, email: &Email) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at, language FROM users WHERE email = $1")
+            sqlx::query_as(BY_EMAIL)
                 .bind(email.as_str())
                 .fetch_optional(pool)
                 .await
@@ -73,7 +93,7 @@ impl Users {
 
     pub async fn by_id(&self, id: i64) -> Result<Option<UserRow>, ApiError> {
         on_pool!(&self.db, pool => {
-            sqlx::query_as("SELECT id, email, password_hash, email_confirmed_at, language FROM users WHERE id = $1")
+            sqlx::query_as(BY_ID)
                 .bind(id)
                 .fetch_optional(pool)
                 .await
@@ -85,10 +105,10 @@ impl Users {
     /// takes a second step, in one indexed read (`/api/me` asks on every
     /// call); `None` when there is no such account.
     pub async fn flags(&self, id: i64) -> Result<Option<AccountFlags>, ApiError> {
-        let row: Option<(Option<i64>, bool, String)> = on_pool!(&self.db, pool => {
+        let row: Option<(Option<i64>, bool, String, bool)> = on_pool!(&self.db, pool => {
             sqlx::query_as(
                 "SELECT email_confirmed_at, EXISTS (SELECT 1 FROM totp t \
-                   WHERE t.user_id = users.id AND t.secret IS NOT NULL), language \
+                   WHERE t.user_id = users.id AND t.secret IS NOT NULL), language, is_admin \
                  FROM users WHERE id = $1",
             )
             .bind(id)
@@ -96,10 +116,11 @@ impl Users {
             .await
         })
         .map_err(db_error)?;
-        Ok(row.map(|(confirmed_at, two_factor, language)| AccountFlags {
+        Ok(row.map(|(confirmed_at, two_factor, language, admin)| AccountFlags {
             email_confirmed: confirmed_at.is_some(),
             two_factor,
             language: Language::from_code(&language).unwrap_or_default(),
+            admin,
         }))
     }
 
@@ -113,6 +134,47 @@ impl Users {
         })
         .map_err(db_error)?;
         Ok(code.map(|c| Language::from_code(&c).unwrap_or_default()))
+    }
+
+    /// Notes a sign-in's time on the account, unless it is locked (or
+    /// gone): `false` then. Where every sign-in ends ([`super::admission`]).
+    pub async fn signed_in(&self, id: i64, now: i64) -> Result<bool, ApiError> {
+        let updated = on_pool!(&self.db, pool => {
+            sqlx::query("UPDATE users SET last_login_at = $1 WHERE id = $2 AND locked_at IS NULL")
+                .bind(now)
+                .bind(id)
+                .execute(pool)
+                .await
+                .map(|r| r.rows_affected())
+        })
+        .map_err(db_error)?;
+        Ok(updated == 1)
+    }
+
+    /// Whether an administrator has locked the account (a missing account
+    /// counts as locked: nothing signs in to it).
+    pub async fn is_locked(&self, id: i64) -> Result<bool, ApiError> {
+        let locked: Option<Option<i64>> = on_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT locked_at FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)?;
+        Ok(!matches!(locked, Some(None)))
+    }
+
+    /// Whether the account is an administrator (read on every
+    /// administrator request: granting and revoking count at once).
+    pub async fn is_admin(&self, id: i64) -> Result<bool, ApiError> {
+        let admin: Option<bool> = on_pool!(&self.db, pool => {
+            sqlx::query_scalar("SELECT is_admin FROM users WHERE id = $1")
+                .bind(id)
+                .fetch_optional(pool)
+                .await
+        })
+        .map_err(db_error)?;
+        Ok(admin == Some(true))
     }
 
     /// Sets the account's language (mail, and pages in a browser with no
@@ -148,4 +210,6 @@ pub struct AccountFlags {
     pub email_confirmed: bool,
     pub two_factor: bool,
     pub language: Language,
+    /// An administrator (the profile page links to `/admin`).
+    pub admin: bool,
 }

@@ -9,6 +9,8 @@
 mod helpers;
 
 mod abuse;
+mod admin;
+mod admin_races;
 mod auth_flow;
 mod backends;
 mod faults;

@@ -1027,3 +1027,25 @@ async fn a_provider_account_needs_no_password_for_sensitive_changes_but_has_none
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "{current:?}");
     }
 }
+
+/// A locked account: its provider signs it in no more (back on `/login`,
+/// saying so in words), and its provider session ended with the lock.
+#[tokio::test]
+async fn a_locked_account_is_refused_by_its_provider_too() {
+    require!(Service::OidcProvider);
+    let email = unique_email();
+    let id = unique_id("locked");
+    let w = world(&[Account::new(&id, &email, Some(true))]).await;
+    let first = Browser::new(&w.app);
+    let (before, res) = flow(&w, &first, &id, &[]).await;
+    assert_signed_in(&w, &first, before, res, &email, "/profile").await;
+    let (_, admin, _) = crate::admin::administrator(&w.app).await;
+    let user = crate::admin::user_id(&w.app, &email).await.to_string();
+    let res = w.app.post("/api/admin/lock", &[("id", &user), ("reason", "provider test")], Some(&admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(first.me().await.0, StatusCode::UNAUTHORIZED);
+    let second = Browser::new(&w.app);
+    let (_, res) = flow(&w, &second, &id, &[]).await;
+    let said = assert_refused(&second, res).await;
+    assert!(said.contains("locked"), "{said}");
+}

@@ -197,12 +197,17 @@ pub enum Notice {
     /// 90 days: what the browser said it is (already in the account's
     /// language), and the network.
     NewSignIn { device: String, network: String },
+    /// An administrator locked the account (the reason stays theirs), or
+    /// unlocked it.
+    AccountLocked,
+    AccountUnlocked,
 }
 
 pub fn notice(base: &str, to: &str, notice: &Notice, language: Language) -> Message {
     let l = language;
     let security = format!("{base}/security");
     let sessions = format!("{base}/sessions");
+    let login = format!("{base}/login");
     let (subject, said, link): (&str, String, (&str, &str)) = match notice {
         Notice::PasskeyAdded { name } => (
             t!(l, mail.notice.passkey_added.subject),
@@ -243,6 +248,16 @@ pub fn notice(base: &str, to: &str, notice: &Notice, language: Language) -> Mess
             t!(l, mail.notice.new_sign_in.subject),
             t!(l, mail.notice.new_sign_in.said, device = device, network = network).to_string(),
             (t!(l, mail.notice.see_sessions), &sessions),
+        ),
+        Notice::AccountLocked => (
+            t!(l, mail.notice.account_locked.subject),
+            t!(l, mail.notice.account_locked.said).to_owned(),
+            (t!(l, mail.notice.go_to_login), &login),
+        ),
+        Notice::AccountUnlocked => (
+            t!(l, mail.notice.account_unlocked.subject),
+            t!(l, mail.notice.account_unlocked.said).to_owned(),
+            (t!(l, mail.notice.go_to_login), &login),
         ),
     };
     Draft {
