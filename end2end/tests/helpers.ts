@@ -128,6 +128,7 @@ export function grantAdmin(email: string) {
   const env = { ...process.env, GATEHOUSE_DATA_DIR: process.env.E2E_DATA_DIR! };
   delete env.DATABASE_URL;
   delete env.SESSION_STORE_URL;
-  const out = execFileSync(process.env.GATEHOUSE_SERVER_BIN!, ["admin", "grant", email], { env, encoding: "utf8" });
+  const cwd = `${__dirname}/../..`;
+  const out = execFileSync(process.env.GATEHOUSE_SERVER_BIN!, ["admin", "grant", email], { cwd, env, encoding: "utf8" });
   expect(out).toContain("is now an administrator");
 }

@@ -1,9 +1,9 @@
-import { expect, Page, test } from "@playwright/test";
+import { expect, Locator, Page, request, test } from "@playwright/test";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import pixelmatch from "pixelmatch";
 import { PNG } from "pngjs";
-import { PASSWORD } from "./helpers";
+import { grantAdmin, PASSWORD } from "./helpers";
 
 // The README's screenshots, taken on every run of the suite so they show
 // the app as it is (commit them when they change). Only in the "js"
@@ -45,10 +45,11 @@ function save(path: string, png: Buffer): void {
 // picture waits until nothing is animating.
 test.use({ contextOptions: { reducedMotion: "reduce" } });
 
-async function shoot(page: Page, name: string) {
+/** `mask`: what changes from run to run (times), painted over. */
+async function shoot(page: Page, name: string, mask: Locator[] = []) {
   await page.waitForFunction(() => document.getAnimations().length === 0);
   const path = join(dir, `${name}.png`);
-  const png = await page.screenshot({ fullPage: true });
+  const png = await page.screenshot({ fullPage: true, mask });
   expect(png.length, path).toBeGreaterThan(5_000);
   save(path, png);
   // Every picture taken is shown in the README.
@@ -136,3 +137,29 @@ test.describe("in Korean", () => {
     });
   }
 });
+
+// An administrator's view of a locked account.
+for (const [size, viewport] of Object.entries(sizes)) {
+  test(`screenshots of the administration pages (${size})`, async ({ page, baseURL }) => {
+    await page.setViewportSize(viewport);
+    const target = `ann.${size}@example.com`;
+    const other = await request.newContext({ baseURL });
+    const res = await other.post("/api/signup", { form: { email: target, password: PASSWORD }, headers: { Accept: "application/json" } });
+    expect(res.status()).toBe(200);
+    await other.dispose();
+    await page.goto("/signup");
+    await expect(page.locator("body[data-hydrated]")).toBeAttached();
+    const admin = `root.${size}@example.com`;
+    await page.getByLabel("Email").fill(admin);
+    await page.getByLabel("Password", { exact: true }).fill(PASSWORD);
+    await page.getByRole("button", { name: "Sign up" }).click();
+    await expect(page).toHaveURL(/\/profile$/);
+    grantAdmin(admin);
+    await page.goto(`/admin?q=${encodeURIComponent(target)}`);
+    await page.getByRole("link", { name: target }).click();
+    await page.getByLabel(/Why lock it/).fill("Reported stolen (ticket 42)");
+    await page.getByRole("button", { name: "Lock the account" }).click();
+    await expect(page.getByTestId("lock-reason")).toHaveText("Reported stolen (ticket 42)");
+    await shoot(page, `${size}-admin-account`, [page.locator("time"), page.locator(".locked-status")]);
+  });
+}

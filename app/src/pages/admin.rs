@@ -132,26 +132,19 @@ fn AccountTable(page: Vec<AdminAccount>, total: i64, q: String, offset: i64, l: 
         .collect_view();
     view! {
         <p data-testid="accounts-summary">{summary}</p>
-        <div class="table-scroll">
-            <table class="admin-table">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(l, fields.email)}</th>
-                        <th scope="col">{t!(l, admin.created)}</th>
-                        <th scope="col">{t!(l, admin.confirmed)}</th>
-                        <th scope="col">{t!(l, admin.two_factor)}</th>
-                        <th scope="col">{t!(l, admin.passkeys)}</th>
-                        <th scope="col">{t!(l, admin.last_login)}</th>
-                        <th scope="col">{t!(l, admin.locked)}</th>
-                    </tr>
-                </thead>
-                <tbody>{rows}</tbody>
-            </table>
-        </div>
-        <nav class="pager" aria-label=t!(l, admin.pages)>
-            {newer.map(|href| view! { <a href=href rel="prev">{t!(l, admin.newer)}</a> })}
-            {older.map(|href| view! { <a href=href rel="next">{t!(l, admin.older)}</a> })}
-        </nav>
+        {table(
+            &[
+                t!(l, fields.email),
+                t!(l, admin.created),
+                t!(l, admin.confirmed),
+                t!(l, admin.two_factor),
+                t!(l, admin.passkeys),
+                t!(l, admin.last_login),
+                t!(l, admin.locked),
+            ],
+            rows,
+        )}
+        {pager(l, newer, older)}
     }
 }
 
@@ -211,10 +204,8 @@ fn AccountDetail(detail: AdminAccountDetail) -> impl IntoView {
     let error_of = |path: &str| request.error_for(path);
     let status = match (&locked_at, &locked_reason) {
         (Some(at), reason) => view! {
-            <p class="locked-status" data-testid="account-status">
-                {t!(l, admin.locked_since, at = readable_time(at)).to_string()}
-                {reason.clone().map(|r| view! { <br/> {t!(l, admin.reason_was)} " " <q data-testid="lock-reason">{r}</q> })}
-            </p>
+            <p class="locked-status" data-testid="account-status">{t!(l, admin.locked_since, at = readable_time(at)).to_string()}</p>
+            {reason.clone().map(|r| view! { <p>{t!(l, admin.reason_was)} " " <q data-testid="lock-reason">{r}</q></p> })}
         }
         .into_any(),
         (None, _) => view! { <p data-testid="account-status">{t!(l, admin.active)}</p> }.into_any(),
@@ -293,11 +284,15 @@ fn AccountDetail(detail: AdminAccountDetail) -> impl IntoView {
             <AdminNav here=""/>
             {status}
             <dl class="session-facts">
-                <dt>{t!(l, admin.created)}</dt><dd>{readable_time(&account.created_at)}</dd>
+                <dt>{t!(l, admin.created)}</dt><dd><time datetime=account.created_at.clone()>{readable_time(&account.created_at)}</time></dd>
                 <dt>{t!(l, admin.confirmed)}</dt><dd>{yes_no(account.email_confirmed, l)}</dd>
                 <dt>{t!(l, admin.two_factor)}</dt><dd data-testid="account-two-factor">{yes_no(account.two_factor, l)}</dd>
                 <dt>{t!(l, admin.passkeys)}</dt><dd>{account.passkeys}</dd>
-                <dt>{t!(l, admin.last_login)}</dt><dd>{when(account.last_login_at.as_deref(), l)}</dd>
+                <dt>{t!(l, admin.last_login)}</dt>
+                <dd>{match account.last_login_at.clone() {
+                    Some(at) => view! { <time datetime=at.clone()>{readable_time(&at)}</time> }.into_any(),
+                    None => t!(l, admin.never).into_any(),
+                }}</dd>
                 <dt>{t!(l, admin.is_admin)}</dt><dd>{yes_no(admin, l)}</dd>
             </dl>
         </section>
@@ -338,16 +333,11 @@ pub fn LogPage() -> impl IntoView {
             Ok(entries) if entries.is_empty() => view! { <p>{t!(l, admin.log_empty)}</p> }.into_any(),
             Ok(entries) => {
                 let more = entries.len() as i64 == ADMIN_LOG_PAGE;
+                let newer = (offset > 0).then(|| format!("/admin/log?offset={}", (offset - ADMIN_LOG_PAGE).max(0)));
+                let older = more.then(|| format!("/admin/log?offset={}", offset + ADMIN_LOG_PAGE));
                 view! {
                     <LogTable entries l/>
-                    <nav class="pager" aria-label=t!(l, admin.pages)>
-                        {(offset > 0).then(|| view! {
-                            <a href=format!("/admin/log?offset={}", (offset - ADMIN_LOG_PAGE).max(0)) rel="prev">{t!(l, admin.newer)}</a>
-                        })}
-                        {more.then(|| view! {
-                            <a href=format!("/admin/log?offset={}", offset + ADMIN_LOG_PAGE) rel="next">{t!(l, admin.older)}</a>
-                        })}
-                    </nav>
+                    {pager(l, newer, older)}
                 }
                 .into_any()
             }
@@ -383,21 +373,39 @@ fn LogTable(entries: Vec<AdminLogEntry>, l: Language) -> impl IntoView {
             }
         })
         .collect_view();
+    table(
+        &[
+            t!(l, admin.when),
+            t!(l, admin.administrator),
+            t!(l, admin.action),
+            t!(l, admin.account),
+            t!(l, admin.ip),
+            t!(l, admin.reason_column),
+        ],
+        rows,
+    )
+}
+
+/// A table with a heading for each of `columns`, scrolling sideways on a
+/// screen too narrow for it.
+fn table(columns: &[&'static str], rows: impl IntoView) -> impl IntoView {
+    let head = columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view();
     view! {
         <div class="table-scroll">
             <table class="admin-table">
-                <thead>
-                    <tr>
-                        <th scope="col">{t!(l, admin.when)}</th>
-                        <th scope="col">{t!(l, admin.administrator)}</th>
-                        <th scope="col">{t!(l, admin.action)}</th>
-                        <th scope="col">{t!(l, admin.account)}</th>
-                        <th scope="col">{t!(l, admin.ip)}</th>
-                        <th scope="col">{t!(l, admin.reason_column)}</th>
-                    </tr>
-                </thead>
+                <thead><tr>{head}</tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+    }
+}
+
+/// Links to the newer and the older page, where there is one.
+fn pager(l: Language, newer: Option<String>, older: Option<String>) -> impl IntoView {
+    view! {
+        <nav class="pager" aria-label=t!(l, admin.pages)>
+            {newer.map(|href| view! { <a href=href rel="prev">{t!(l, admin.newer)}</a> })}
+            {older.map(|href| view! { <a href=href rel="next">{t!(l, admin.older)}</a> })}
+        </nav>
     }
 }

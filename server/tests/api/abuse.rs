@@ -417,12 +417,7 @@ async fn reset_token(app: &TestApp, smtp: &SmtpServer, email: &str) -> String {
 }
 
 async fn mail_app(smtp: &SmtpServer) -> TestApp {
-    let url = smtp.url();
-    TestApp::spawn_with(move |c| {
-        c.smtp = Some(app::ssr::mail::smtp::SmtpSettings::parse(&url).unwrap());
-        c.mail_retry_max_secs = 1;
-    })
-    .await
+    TestApp::with_mail(smtp).await
 }
 
 #[tokio::test]

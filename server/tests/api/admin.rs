@@ -285,12 +285,7 @@ fn id_form(id: i64) -> String {
 #[tokio::test]
 async fn a_locked_account_is_refused_at_the_second_step_and_by_a_reset_link() {
     let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let app = TestApp::spawn_with(move |c| {
-        c.smtp = Some(app::ssr::mail::smtp::SmtpSettings::parse(&url).unwrap());
-        c.mail_retry_max_secs = 1;
-    })
-    .await;
+    let app = TestApp::with_mail(&smtp).await;
     let (_, cookie, _) = administrator(&app).await;
     let (email, victim) = app.signed_up().await;
     let id = user_id(&app, &email).await.to_string();

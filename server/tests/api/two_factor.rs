@@ -259,12 +259,7 @@ async fn turning_it_off_needs_the_password_and_logins_take_one_step_again() {
 #[tokio::test]
 async fn a_password_reset_asks_for_a_code_too() {
     let smtp = SmtpServer::start().await;
-    let url = smtp.url();
-    let app = TestApp::spawn_with(move |c| {
-        c.smtp = Some(app::ssr::mail::smtp::SmtpSettings::parse(&url).unwrap());
-        c.mail_retry_max_secs = 1;
-    })
-    .await;
+    let app = TestApp::with_mail(&smtp).await;
     let (email, _, secret, codes) = enrolled(&app).await;
     // A confirmed address: a reset that would confirm it clears the
     // factors instead of asking for a code (`abuse` tests that).

@@ -197,6 +197,16 @@ impl TestApp {
         config
     }
 
+    /// With its mail going to `smtp` (retried within a second).
+    pub async fn with_mail(smtp: &smtp::SmtpServer) -> Self {
+        let url = smtp.url();
+        Self::spawn_with(move |c| {
+            c.smtp = Some(app::ssr::mail::smtp::SmtpSettings::parse(&url).unwrap());
+            c.mail_retry_max_secs = 1;
+        })
+        .await
+    }
+
     /// On a given backend (for tests about one backend in particular).
     pub async fn spawn_on(backend: Backend, adjust: impl FnOnce(&mut Config)) -> Self {
         let dir = std::sync::Arc::new(tempfile::tempdir().expect("temp dir"));
