@@ -9,6 +9,9 @@ import { totp } from "./totp";
 async function logOut(page: Page) {
   await page.getByRole("button", { name: "Log out" }).first().click();
   await expect(page).toHaveURL(/\/login$/);
+  // The login page itself, patched in: a field filled before then is
+  // the old page's.
+  await expect(page.getByTestId("flash")).toContainText("logged out");
 }
 
 async function logIn(page: Page, email: string) {

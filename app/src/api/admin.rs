@@ -36,7 +36,8 @@ pub struct AdminAccount {
     pub two_factor: bool,
     /// How many passkeys it has.
     pub passkeys: i64,
-    /// RFC 3339, UTC; `null` when it has never signed in since signing up.
+    /// RFC 3339, UTC: signing up, or the last sign-in since (`null` for an
+    /// account from before administration was added, until it signs in).
     pub last_login_at: Option<String>,
     pub locked: bool,
 }

@@ -113,26 +113,17 @@ fn AccountTable(page: Vec<AdminAccount>, total: i64, q: String, offset: i64, l: 
     };
     let newer = (offset > 0).then(|| link((offset - ADMIN_PAGE).max(0)));
     let older = (offset + shown < total).then(|| link(offset + ADMIN_PAGE));
-    let rows = page
-        .into_iter()
-        .map(|account| {
-            let href = format!("/admin/users/{}", account.id);
-            view! {
-                <tr data-testid="account-row">
-                    <th scope="row"><a href=href>{account.email}</a></th>
-                    <td>{readable_time(&account.created_at)}</td>
-                    <td>{yes_no(account.email_confirmed, l)}</td>
-                    <td>{yes_no(account.two_factor, l)}</td>
-                    <td>{account.passkeys}</td>
-                    <td>{when(account.last_login_at.as_deref(), l)}</td>
-                    <td data-testid="account-locked">{yes_no(account.locked, l)}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    // A keyed list: the islands router patches a page in by walking both
+    // trees, and only `For`'s markers let it drop rows the new page has not.
+    let rows = view! {
+        <For each=move || page.clone() key=|account| account.id let:account>
+            <AccountRowView account l/>
+        </For>
+    };
     view! {
         <p data-testid="accounts-summary">{summary}</p>
         {table(
+            t!(l, admin.accounts),
             &[
                 t!(l, fields.email),
                 t!(l, admin.created),
@@ -145,6 +136,22 @@ fn AccountTable(page: Vec<AdminAccount>, total: i64, q: String, offset: i64, l: 
             rows,
         )}
         {pager(l, newer, older)}
+    }
+}
+
+#[component]
+fn AccountRowView(account: AdminAccount, l: Language) -> impl IntoView {
+    let href = format!("/admin/users/{}", account.id);
+    view! {
+        <tr data-testid="account-row">
+            <th scope="row"><a href=href>{account.email}</a></th>
+            <td>{readable_time(&account.created_at)}</td>
+            <td>{yes_no(account.email_confirmed, l)}</td>
+            <td>{yes_no(account.two_factor, l)}</td>
+            <td>{account.passkeys}</td>
+            <td>{when(account.last_login_at.as_deref(), l)}</td>
+            <td data-testid="account-locked">{yes_no(account.locked, l)}</td>
+        </tr>
     }
 }
 
@@ -250,19 +257,16 @@ fn AccountDetail(detail: AdminAccountDetail) -> impl IntoView {
     } else {
         view! {
             <ul class="sessions" data-testid="admin-sessions">
-                {sessions
-                    .into_iter()
-                    .map(|s| view! {
-                        <li class="session" data-testid="session">
-                            <strong>{s.device}</strong>
-                            <div class="event-facts">
-                                {if s.ip.is_empty() { t!(l, sessions.unknown_ip).to_owned() } else { s.ip }}
-                                " · " {t!(l, sessions.last_seen)} " "
-                                <time datetime=s.last_seen_at.clone() title=readable_time(&s.last_seen_at)>{s.last_seen_ago}</time>
-                            </div>
-                        </li>
-                    })
-                    .collect_view()}
+                <For each=move || sessions.clone() key=|s| s.id.clone() let:s>
+                    <li class="session" data-testid="session">
+                        <strong>{s.device}</strong>
+                        <div class="event-facts">
+                            {if s.ip.is_empty() { t!(l, sessions.unknown_ip).to_owned() } else { s.ip }}
+                            " · " {t!(l, sessions.last_seen)} " "
+                            <time datetime=s.last_seen_at.clone() title=readable_time(&s.last_seen_at)>{s.last_seen_ago}</time>
+                        </div>
+                    </li>
+                </For>
             </ul>
         }
         .into_any()
@@ -272,7 +276,9 @@ fn AccountDetail(detail: AdminAccountDetail) -> impl IntoView {
     } else {
         view! {
             <ul class="events" data-testid="events">
-                {events.into_iter().map(|event| view! { <EventItem event mine=false l/> }).collect_view()}
+                <For each=move || events.clone().into_iter().enumerate() key=|(n, _)| *n let:numbered>
+                    <EventItem event=numbered.1 mine=false l/>
+                </For>
             </ul>
         }
         .into_any()
@@ -357,23 +363,14 @@ pub fn LogPage() -> impl IntoView {
 
 #[component]
 fn LogTable(entries: Vec<AdminLogEntry>, l: Language) -> impl IntoView {
-    let rows = entries
-        .into_iter()
-        .map(|e| {
-            let what = AdminAction::from_code(&e.kind).map_or_else(|| e.kind.clone(), |a| a.words(l).to_owned());
-            view! {
-                <tr data-testid="log-row" data-type=e.kind>
-                    <td><time datetime=e.at.clone()>{readable_time(&e.at)}</time></td>
-                    <td>{e.admin_email}</td>
-                    <th scope="row">{what}</th>
-                    <td>{e.target_email}</td>
-                    <td>{if e.ip.is_empty() { "-".to_owned() } else { e.ip }}</td>
-                    <td>{e.reason.unwrap_or_default()}</td>
-                </tr>
-            }
-        })
-        .collect_view();
+    let entries: Vec<(usize, AdminLogEntry)> = entries.into_iter().enumerate().collect();
+    let rows = view! {
+        <For each=move || entries.clone() key=|(n, _)| *n let:numbered>
+            <LogRow e=numbered.1 l/>
+        </For>
+    };
     table(
+        t!(l, admin.log_title),
         &[
             t!(l, admin.when),
             t!(l, admin.administrator),
@@ -386,12 +383,28 @@ fn LogTable(entries: Vec<AdminLogEntry>, l: Language) -> impl IntoView {
     )
 }
 
-/// A table with a heading for each of `columns`, scrolling sideways on a
-/// screen too narrow for it.
-fn table(columns: &[&'static str], rows: impl IntoView) -> impl IntoView {
+#[component]
+fn LogRow(e: AdminLogEntry, l: Language) -> impl IntoView {
+    let what = AdminAction::from_code(&e.kind).map_or_else(|| e.kind.clone(), |a| a.words(l).to_owned());
+    view! {
+        <tr data-testid="log-row" data-type=e.kind>
+            <td><time datetime=e.at.clone()>{readable_time(&e.at)}</time></td>
+            <td>{e.admin_email}</td>
+            <th scope="row">{what}</th>
+            <td>{e.target_email}</td>
+            <td>{if e.ip.is_empty() { "-".to_owned() } else { e.ip }}</td>
+            <td>{e.reason.unwrap_or_default()}</td>
+        </tr>
+    }
+}
+
+/// A table, named `label`, with a heading for each of `columns`. On a
+/// screen too narrow for it, it scrolls sideways: a region that the
+/// keyboard can reach (Tab, then the arrow keys) and that says what it is.
+fn table(label: &'static str, columns: &[&'static str], rows: impl IntoView) -> impl IntoView {
     let head = columns.iter().map(|c| view! { <th scope="col">{*c}</th> }).collect_view();
     view! {
-        <div class="table-scroll">
+        <div class="table-scroll" role="region" aria-label=label tabindex="0">
             <table class="admin-table">
                 <thead><tr>{head}</tr></thead>
                 <tbody>{rows}</tbody>

@@ -81,10 +81,14 @@ impl Accounts {
     pub async fn sign_up(&self, email: &Email, password_hash: &str, language: Language, client: &Client) -> Result<Option<i64>, ApiError> {
         let mut tx = self.begin().await?;
         let created: Result<i64, sqlx::Error> = on_tx!(&mut tx, conn => {
-            sqlx::query_scalar("INSERT INTO users (email, password_hash, language) VALUES ($1, $2, $3) RETURNING id")
+            // Signing up signs in: its time is the account's last sign-in.
+            sqlx::query_scalar(
+                "INSERT INTO users (email, password_hash, language, last_login_at) VALUES ($1, $2, $3, $4) RETURNING id",
+            )
                 .bind(email.as_str())
                 .bind(password_hash)
                 .bind(language.code())
+                .bind(now())
                 .fetch_one(conn)
                 .await
         });

@@ -176,6 +176,8 @@ async fn accounts_are_found_by_part_of_the_address_newest_first() {
     }
     assert_eq!(user["locked"], false);
     assert_eq!(user["passkeys"], 0);
+    // Signing up signed it in.
+    assert!(user["last_login_at"].as_str().is_some_and(|at| at.ends_with('Z')), "{user}");
     assert!(user["created_at"].as_str().unwrap().ends_with('Z'), "{user}");
     let literal = json(app.get("/api/admin/users?q=%25", Some(&cookie)).await).await;
     assert_eq!(literal["total"], 0, "a % matched: {literal}");
@@ -219,6 +221,10 @@ async fn one_account_in_full_and_unknown_ids_are_404() {
     assert!(html.text().await.unwrap().contains(&email));
     assert_eq!(app.page(&format!("/admin/users/{}", id + 1_000), Some(&cookie)).await.status(), StatusCode::NOT_FOUND);
     assert_eq!(app.page("/admin/users/abc", Some(&cookie)).await.status(), StatusCode::NOT_FOUND);
+    // An id that is not a number is bad input, not a 500.
+    let res = app.post("/api/admin/lock", &[("id", "abc"), ("reason", "x")], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.get("/api/admin/user?id=1e9999", Some(&cookie)).await.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[tokio::test]
