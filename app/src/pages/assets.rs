@@ -54,10 +54,34 @@ fn render(options: &LeptosOptions) -> Rendered {
         provide_context(leptos::nonce::Nonce::from_value(NONCE));
         view! { <HydrationScripts options=options.clone() islands=true islands_router=true/> }.to_html()
     });
+    let scripts = inert_wasm_preload(&scripts);
     Rendered {
         scripts,
         stylesheet: stylesheet_href(options),
     }
+}
+
+/// The WASM's preload, made inert (`media="not all"`) and switched on by
+/// the loader script, which only a browser running JavaScript runs:
+/// without it Chromium downloaded the whole WASM for nothing (the JS
+/// glue's `modulepreload` it already skips). The head keeps its nodes, so
+/// the islands router's node-by-node diff of the head is unchanged.
+fn inert_wasm_preload(scripts: &str) -> String {
+    const PRELOAD: &str = "<link rel=\"preload\"";
+    const LOADER: &str = "<script type=\"module\" nonce=\"";
+    const SWITCH_ON: &str = "document.querySelector('link[rel=preload][media]')?.removeAttribute('media');";
+    let (Some(_), Some(loader)) = (scripts.find(PRELOAD), scripts.find(LOADER)) else {
+        // Leptos renders its scripts some other way: leave them be.
+        return scripts.to_owned();
+    };
+    let Some(body) = scripts[loader..].find('>').map(|end| loader + end + 1) else {
+        return scripts.to_owned();
+    };
+    let mut out = String::with_capacity(scripts.len() + 96);
+    out.push_str(&scripts[..body]);
+    out.push_str(SWITCH_ON);
+    out.push_str(&scripts[body..]);
+    out.replacen(PRELOAD, "<link rel=\"preload\" media=\"not all\"", 1)
 }
 
 /// `/pkg/gatehouse.<hash>.css`, as `HashedStylesheet` would name it.
@@ -77,4 +101,21 @@ fn stylesheet_href(options: &LeptosOptions) -> String {
         None => options.output_name.to_string(),
     };
     format!("/{}/{name}.css", options.site_pkg_dir)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::inert_wasm_preload;
+
+    #[test]
+    fn the_wasm_preload_is_inert_until_the_loader_runs() {
+        let scripts = "<link rel=\"modulepreload\" href=\"/pkg/a.js\"><link rel=\"preload\" href=\"/pkg/a.wasm\" as=\"fetch\">\
+                       <script type=\"module\" nonce=\"N\">load()</script>";
+        let out = inert_wasm_preload(scripts);
+        assert!(out.contains("<link rel=\"preload\" media=\"not all\" href=\"/pkg/a.wasm\""), "{out}");
+        assert!(out.contains("<script type=\"module\" nonce=\"N\">document.querySelector('link[rel=preload][media]')?.removeAttribute('media');load()</script>"), "{out}");
+        // The same number of elements in the head.
+        assert_eq!(out.matches('<').count(), scripts.matches('<').count());
+        assert_eq!(inert_wasm_preload("<script>x</script>"), "<script>x</script>");
+    }
 }
