@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 use super::{describe_events, describe_sessions, rfc3339, sessions_ended, store_unavailable, Caller};
 #[cfg(feature = "ssr")]
 use crate::{
-    domain::{AccountSearch, AdminAction, Flash, LockReason, ADMIN_PAGE},
+    domain::{page_offset, AccountSearch, AdminAction, Flash, LockReason, ADMIN_PAGE},
     ssr::{
         admin::{AccountRow, Actor},
         client, flash,
@@ -136,7 +136,7 @@ pub async fn admin_users(
         return Err(ApiError::not_admin());
     }
     let search = AccountSearch::parse(q.as_deref().unwrap_or(""));
-    let offset = offset.unwrap_or(0).max(0);
+    let offset = page_offset(offset);
     let (rows, total) = caller.state.admin.search(&search, offset, ADMIN_PAGE).await?;
     Ok(AdminAccounts {
         users: rows.into_iter().map(AdminAccount::from).collect(),
@@ -258,7 +258,7 @@ pub async fn admin_log(#[server(default)] offset: Option<i64>) -> Result<Vec<Adm
     if !caller.user.is_admin {
         return Err(ApiError::not_admin());
     }
-    let entries = caller.state.admin.log(offset.unwrap_or(0), ADMIN_LOG_PAGE).await?;
+    let entries = caller.state.admin.log(page_offset(offset), ADMIN_LOG_PAGE).await?;
     Ok(entries
         .into_iter()
         .map(|e| AdminLogEntry {

@@ -71,6 +71,12 @@ impl AccountSearch {
 /// How many accounts a page of `/admin` lists.
 pub const ADMIN_PAGE: i64 = 50;
 
+/// Where a page of a list starts, from what the request said: never
+/// below 0, and far from where adding a page's length could overflow.
+pub fn page_offset(offset: Option<i64>) -> i64 {
+    offset.unwrap_or(0).clamp(0, 1_000_000_000)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -81,6 +87,14 @@ mod tests {
         assert_eq!(LockReason::parse("   ").unwrap_err().field, Field::Reason);
         assert!(LockReason::parse(&"가".repeat(500)).is_ok());
         assert!(LockReason::parse(&"가".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn a_page_offset_is_never_negative_nor_near_overflow() {
+        assert_eq!(page_offset(None), 0);
+        assert_eq!(page_offset(Some(-5)), 0);
+        assert_eq!(page_offset(Some(100)), 100);
+        assert!(page_offset(Some(i64::MAX)) + ADMIN_PAGE > 0);
     }
 
     #[test]

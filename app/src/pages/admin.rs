@@ -16,7 +16,7 @@ use crate::{
         admin_log, admin_user, admin_users, AdminAccount, AdminAccountDetail, AdminDeleteUser, AdminEndSessions,
         AdminLock, AdminLogEntry, AdminResetSecondFactor, AdminSendReset, AdminUnlock, ADMIN_LOG_PAGE,
     },
-    domain::{AdminAction, Field, FormRules, Language, ADMIN_PAGE},
+    domain::{page_offset, AdminAction, Field, FormRules, Language, ADMIN_PAGE},
     error::ErrorCode,
     t,
 };
@@ -49,6 +49,11 @@ fn yes_no(value: bool, l: Language) -> &'static str {
     }
 }
 
+/// The page of a list the address asks for (`?offset=`).
+fn query_offset() -> i64 {
+    page_offset(use_query_map().with_untracked(|m| m.get("offset")).and_then(|o| o.parse().ok()))
+}
+
 /// An RFC 3339 time as people read it, or "never".
 fn when(at: Option<&str>, l: Language) -> String {
     at.map_or_else(|| t!(l, admin.never).to_owned(), readable_time)
@@ -63,13 +68,8 @@ pub fn AccountsPage() -> impl IntoView {
     if !request.admin {
         return view! { <NotFound/> }.into_any();
     }
-    let query = use_query_map();
-    let q = query.with_untracked(|m| m.get("q")).unwrap_or_default();
-    let offset = query
-        .with_untracked(|m| m.get("offset"))
-        .and_then(|o| o.parse::<i64>().ok())
-        .unwrap_or(0)
-        .max(0);
+    let q = use_query_map().with_untracked(|m| m.get("q")).unwrap_or_default();
+    let offset = query_offset();
     let search = q.clone();
     let list = Suspend::new(async move {
         match admin_users(Some(search.clone()), Some(offset)).await {
@@ -329,11 +329,7 @@ pub fn LogPage() -> impl IntoView {
     if !request.admin {
         return view! { <NotFound/> }.into_any();
     }
-    let offset = use_query_map()
-        .with_untracked(|m| m.get("offset"))
-        .and_then(|o| o.parse::<i64>().ok())
-        .unwrap_or(0)
-        .max(0);
+    let offset = query_offset();
     let list = Suspend::new(async move {
         match admin_log(Some(offset)).await {
             Ok(entries) if entries.is_empty() => view! { <p>{t!(l, admin.log_empty)}</p> }.into_any(),
@@ -389,7 +385,7 @@ fn LogRow(e: AdminLogEntry, l: Language) -> impl IntoView {
     view! {
         <tr data-testid="log-row" data-type=e.kind>
             <td><time datetime=e.at.clone()>{readable_time(&e.at)}</time></td>
-            <td>{e.admin_email}</td>
+            <td>{if e.admin_email == crate::ssr::admin::OPERATOR { t!(l, admin.operator).to_owned() } else { e.admin_email }}</td>
             <th scope="row">{what}</th>
             <td>{e.target_email}</td>
             <td>{if e.ip.is_empty() { "-".to_owned() } else { e.ip }}</td>

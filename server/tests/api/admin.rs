@@ -188,6 +188,14 @@ async fn accounts_are_found_by_part_of_the_address_newest_first() {
     assert_eq!(all["total"], 4);
     let past = json(app.get("/api/admin/users?offset=3", Some(&cookie)).await).await;
     assert_eq!(past["users"].as_array().unwrap().len(), 1);
+    // Any offset at all is a page, maybe empty: never an overflow.
+    let far = format!("offset={}", i64::MAX);
+    let res = app.get(&format!("/api/admin/users?{far}"), Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(json(res).await["users"].as_array().unwrap().len(), 0);
+    for page in [format!("/admin?{far}"), format!("/admin/log?{far}"), "/admin?offset=-4".to_owned()] {
+        assert_eq!(app.page(&page, Some(&cookie)).await.status(), StatusCode::OK, "{page}");
+    }
     // The page shows them, with links to each.
     let html = app.page(&format!("/admin?q={marker}"), Some(&cookie)).await.text().await.unwrap();
     let id = page["users"][0]["id"].as_i64().unwrap();
