@@ -5,4 +5,4 @@ set -euo pipefail
 "$(dirname "${BASH_SOURCE[0]}")/setup.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 cd "$GATEHOUSE_ROOT"
-exec cargo leptos serve --release --precompress "$@"
+exec cargo leptos serve --release --precompress --split "$@"

@@ -40,8 +40,8 @@ for backend in postgres postgres+redis; do
   if [ "$status" -ne 0 ]; then cargo_status=$status; fi
 done
 
-phase "cargo leptos build --release --precompress"
-cargo leptos build --release --precompress
+phase "cargo leptos build --release --precompress --split"
+cargo leptos build --release --precompress --split
 
 phase "Playwright (Chromium, JavaScript on and off)"
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }

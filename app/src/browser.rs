@@ -349,6 +349,11 @@ pub fn on_new_password(hint: &Element, f: impl Fn(String) + 'static) {
     else {
         return;
     };
+    // What was typed before the island's (lazy) module arrived counts.
+    let typed = input.value();
+    if !typed.is_empty() {
+        f(typed);
+    }
     let source = input.clone();
     let handler = Closure::<dyn Fn(Event)>::new(move |_| f(source.value()));
     let _ = input.add_event_listener_with_callback("input", handler.as_ref().unchecked_ref());

@@ -8,6 +8,16 @@
 //! says must live in the page around them. And no island takes props: an
 //! island finds what it works on from where it stands in the page (its
 //! form, its input row), so the bundle needs no JSON decoder for them.
+//!
+//! Three are lazy: each is a WASM module of its own (`cargo leptos
+//! --split`), fetched only by a page that has it, once the main module
+//! runs. They are the ones few pages have and that weigh the most
+//! (measured in `docs/benchmarks.md`): `PasskeyLogin` (sign-in pages),
+//! `AddPasskey` (`/security`) and `PasswordHint` (where a password is
+//! chosen). `Navigator` is on every page and `ShowPassword` on every
+//! password field, so they stay in the main module. A lazy island shows
+//! its controls once its module has run, as every island does once the
+//! WASM has.
 
 use crate::{
     browser,
@@ -83,7 +93,8 @@ pub fn ShowPassword() -> impl IntoView {
 /// (`autocomplete="new-password"`), how it stands against the rules the
 /// server applies (the same [`Password::hint`], compiled into both).
 /// Without JavaScript it shows the rules themselves.
-#[island]
+#[cfg_attr(wasm_split, island(lazy))]
+#[cfg_attr(not(wasm_split), island)]
 pub fn PasswordHint() -> impl IntoView {
     let hint = NodeRef::<html::P>::new();
     let typed = RwSignal::new(String::new());
@@ -103,7 +114,8 @@ pub fn PasswordHint() -> impl IntoView {
 /// page has a field marked `autocomplete="… webauthn"`, the browser's
 /// passkey autofill on it. Without JavaScript (or a browser without
 /// passkeys) it shows nothing, and the password form works as ever.
-#[island]
+#[cfg_attr(wasm_split, island(lazy))]
+#[cfg_attr(not(wasm_split), island)]
 pub fn PasskeyLogin() -> impl IntoView {
     use crate::passkey_browser::{self as passkeys, Failure};
     use leptos::task::spawn_local;
@@ -178,7 +190,8 @@ pub fn PasskeyLogin() -> impl IntoView {
 
 /// Adding a passkey on `/security`: a name, then the browser's own dialog.
 /// Passkeys need JavaScript, so without it none of this is shown.
-#[island]
+#[cfg_attr(wasm_split, island(lazy))]
+#[cfg_attr(not(wasm_split), island)]
 pub fn AddPasskey() -> impl IntoView {
     use crate::passkey_browser::{self as passkeys, Failure};
     use leptos::task::spawn_local;
