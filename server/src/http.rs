@@ -355,6 +355,10 @@ pub async fn session_guard(
                 if presented && auth.is_none() {
                     req.extensions_mut().insert(SessionEnded);
                 }
+                if let Some(auth) = &auth {
+                    req.extensions_mut()
+                        .insert(app::ssr::users::AccountOnRequest::new(auth.user_id));
+                }
                 req.extensions_mut().insert(RequestAuth(auth));
             }
             Err(err) => return error_response(req.headers().get(header::ACCEPT), err),
@@ -413,8 +417,13 @@ pub async fn language(
     let (cookie, accept) = asked_language(req.headers());
     let account = match (cookie, req.extensions().get::<RequestAuth>()) {
         (None, Some(RequestAuth(Some(auth)))) => {
-            let user_id = auth.user_id;
-            state.users.language(user_id).await.ok().flatten().or(auth.language)
+            // Read once for the whole request: /api/me and the profile
+            // page want the same row.
+            let flags = match req.extensions().get::<app::ssr::users::AccountOnRequest>() {
+                Some(account) => account.flags(&state.users).await,
+                None => state.users.flags(auth.user_id).await,
+            };
+            flags.ok().flatten().map(|f| f.language).or(auth.language)
         }
         _ => None,
     };

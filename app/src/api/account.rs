@@ -34,7 +34,7 @@ pub async fn me() -> Result<User, ApiError> {
         return Err(ApiError::unauthorized());
     };
     let state = AppState::from_context()?;
-    let Some(flags) = state.users.flags(auth.user_id).await? else {
+    let Some(flags) = crate::ssr::users::flags_of(&state.users, auth.user_id).await? else {
         // The account is gone.
         session::log_out(&session).await?;
         return Err(ApiError::unauthorized());

@@ -32,7 +32,7 @@ pub fn ProfilePage() -> impl IntoView {
     let user_id = user.user_id;
     let confirmed = Suspend::new(async move {
         let flags = match AppState::from_context() {
-            Ok(state) => state.users.flags(user_id).await.ok().flatten(),
+            Ok(state) => crate::ssr::users::flags_of(&state.users, user_id).await.ok().flatten(),
             Err(_) => None,
         };
         let admin = flags.is_some_and(|f| f.admin).then(|| view! {

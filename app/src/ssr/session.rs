@@ -107,8 +107,14 @@ use super::internal::session_store as store_error;
 
 /// The session of the current request (put there by the session layer).
 pub async fn current() -> Result<Session, ApiError> {
-    leptos_axum::extract::<Session>().await.map_err(|err| {
-        tracing::error!(%err, "no session layer in front of the server functions");
+    // Read in place: `leptos_axum::extract` would clone the whole request
+    // head (every header and extension) to find it.
+    leptos::prelude::with_context(|parts: &axum::http::request::Parts| {
+        parts.extensions.get::<Session>().cloned()
+    })
+    .flatten()
+    .ok_or_else(|| {
+        tracing::error!("no session layer in front of the server functions");
         ApiError::unavailable()
     })
 }

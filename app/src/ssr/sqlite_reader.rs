@@ -1,4 +1,5 @@
-//! Session loads on SQLite, run on the request's own thread.
+//! Reads on SQLite that every request makes (its session, its account's
+//! flags), run on the request's own thread.
 //!
 //! sqlx runs each SQLite connection on a thread of its own, so every query
 //! is a hand-off to that thread and back. In a profile of `GET /api/me`
@@ -71,15 +72,25 @@ impl SqliteReader {
     /// Runs `sql`, which takes `$1` (text) and `$2` (integer) and selects
     /// one text column, on a pooled connection.
     pub fn query_text(&self, sql: &str, text: &str, int: i64) -> rusqlite::Result<Option<String>> {
+        self.query_row(sql, params![text, int], |row| row.get(0))
+    }
+
+    /// The one row `sql` selects with `params`, if any, on a pooled
+    /// connection.
+    pub fn query_row<T>(
+        &self,
+        sql: &str,
+        params: impl rusqlite::Params,
+        map: impl FnOnce(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> rusqlite::Result<Option<T>> {
         let pooled = self.idle.lock().ok().and_then(|mut idle| idle.pop());
         let conn = match pooled {
             Some(conn) => conn,
             None => self.connect()?,
         };
-        let row = conn.prepare_cached(sql).and_then(|mut stmt| {
-            stmt.query_row(params![text, int], |row| row.get(0))
-                .optional()
-        });
+        let row = conn
+            .prepare_cached(sql)
+            .and_then(|mut stmt| stmt.query_row(params, map).optional());
         self.put_back(conn);
         row
     }

@@ -1,14 +1,21 @@
 //! The users table.
 
-use super::db::{on_pool, Db};
+use super::{
+    db::{on_pool, Db},
+    sqlite_reader::SqliteReader,
+};
 use crate::{
     domain::{Email, Language},
     error::ApiError,
 };
+use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct Users {
     db: Db,
+    /// On an SQLite file, the per-request read of an account's flags skips
+    /// sqlx's worker thread (see [`SqliteReader`]).
+    reader: Option<Arc<SqliteReader>>,
 }
 
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -46,6 +53,13 @@ impl UserRow {
 
 pub(crate) use super::internal::database as db_error;
 
+/// What [`Users::flags`] reads: the confirmation time, whether a second
+/// step is on, the language's code, the admin flag.
+const FLAGS: &str = "SELECT email_confirmed_at, EXISTS (SELECT 1 FROM totp t \
+                       WHERE t.user_id = users.id AND t.secret IS NOT NULL), language, is_admin \
+                     FROM users WHERE id = $1";
+type FlagsRow = (Option<i64>, bool, String, bool);
+
 /// A [`UserRow`] by address, and by id.
 const BY_EMAIL: &str = "SELECT id, email, password_hash, email_confirmed_at, language, locked_at, is_admin \
                         FROM users WHERE email = $1";
@@ -54,7 +68,11 @@ const BY_ID: &str = "SELECT id, email, password_hash, email_confirmed_at, langua
 
 impl Users {
     pub fn new(db: Db) -> Self {
-        Self { db }
+        let reader = match &db {
+            Db::Sqlite(pool) => SqliteReader::open(pool.connect_options().get_filename()).map(Arc::new),
+            Db::Postgres(_) => None,
+        };
+        Self { db, reader }
     }
 
     /// Inserts a user; `Ok(None)` when the email is already taken. (Sign-up
@@ -101,39 +119,28 @@ impl Users {
         .map_err(db_error)
     }
 
-    /// Whether the account's address is confirmed and whether logging in
-    /// takes a second step, in one indexed read (`/api/me` asks on every
-    /// call); `None` when there is no such account.
+    /// Whether the account's address is confirmed, whether logging in
+    /// takes a second step, its language and whether it administers, in
+    /// one indexed read; `None` when there is no such account. Signed-in
+    /// requests ask through [`AccountOnRequest`], at most once each.
     pub async fn flags(&self, id: i64) -> Result<Option<AccountFlags>, ApiError> {
-        let row: Option<(Option<i64>, bool, String, bool)> = on_pool!(&self.db, pool => {
-            sqlx::query_as(
-                "SELECT email_confirmed_at, EXISTS (SELECT 1 FROM totp t \
-                   WHERE t.user_id = users.id AND t.secret IS NOT NULL), language, is_admin \
-                 FROM users WHERE id = $1",
-            )
-            .bind(id)
-            .fetch_optional(pool)
-            .await
-        })
-        .map_err(db_error)?;
-        Ok(row.map(|(confirmed_at, two_factor, language, admin)| AccountFlags {
-            email_confirmed: confirmed_at.is_some(),
-            two_factor,
-            language: Language::from_code(&language).unwrap_or_default(),
-            admin,
-        }))
-    }
-
-    /// The account's language; `None` when there is no such account.
-    pub async fn language(&self, id: i64) -> Result<Option<Language>, ApiError> {
-        let code: Option<String> = on_pool!(&self.db, pool => {
-            sqlx::query_scalar("SELECT language FROM users WHERE id = $1")
+        if let Some(reader) = &self.reader {
+            // A database busy with a write answers at once with an error:
+            // then sqlx asks, and waits its turn.
+            if let Ok(row) = reader.query_row(FLAGS, rusqlite::params![id], |row| {
+                Ok((row.get(0)?, row.get(1)?, row.get(2)?, row.get(3)?))
+            }) {
+                return Ok(row.map(AccountFlags::from_row));
+            }
+        }
+        let row: Option<FlagsRow> = on_pool!(&self.db, pool => {
+            sqlx::query_as(FLAGS)
                 .bind(id)
                 .fetch_optional(pool)
                 .await
         })
         .map_err(db_error)?;
-        Ok(code.map(|c| Language::from_code(&c).unwrap_or_default()))
+        Ok(row.map(AccountFlags::from_row))
     }
 
     /// Notes a sign-in's time on the account, unless it is locked (or
@@ -212,4 +219,63 @@ pub struct AccountFlags {
     pub language: Language,
     /// An administrator (the profile page links to `/admin`).
     pub admin: bool,
+}
+
+impl AccountFlags {
+    fn from_row((confirmed_at, two_factor, language, admin): FlagsRow) -> Self {
+        Self {
+            email_confirmed: confirmed_at.is_some(),
+            two_factor,
+            language: Language::from_code(&language).unwrap_or_default(),
+            admin,
+        }
+    }
+}
+
+/// The signed-in account of one request, left on it by the session guard:
+/// its [`AccountFlags`] are read once, by whichever part of the request
+/// asks first (the language, `/api/me`, the profile page), and shared with
+/// the rest. Never kept past the request, so a change made in another
+/// browser counts on the next one.
+#[derive(Clone)]
+pub struct AccountOnRequest {
+    user_id: i64,
+    flags: Arc<tokio::sync::OnceCell<Option<AccountFlags>>>,
+}
+
+impl AccountOnRequest {
+    pub fn new(user_id: i64) -> Self {
+        Self {
+            user_id,
+            flags: Arc::default(),
+        }
+    }
+
+    /// The one left on the current request for `user_id`, if any (read in
+    /// place: `use_context` would clone the whole request head).
+    pub fn current(user_id: i64) -> Option<Self> {
+        leptos::prelude::with_context::<axum::http::request::Parts, _>(|parts| {
+            parts.extensions.get::<Self>().cloned()
+        })
+        .flatten()
+        .filter(|account| account.user_id == user_id)
+    }
+
+    /// The account's flags, read on the first call; `None` when the
+    /// account is gone.
+    pub async fn flags(&self, users: &Users) -> Result<Option<AccountFlags>, ApiError> {
+        self.flags
+            .get_or_try_init(|| users.flags(self.user_id))
+            .await
+            .cloned()
+    }
+}
+
+/// The flags of `user_id`: through the request's [`AccountOnRequest`] when
+/// the guard left one, else read now.
+pub async fn flags_of(users: &Users, user_id: i64) -> Result<Option<AccountFlags>, ApiError> {
+    match AccountOnRequest::current(user_id) {
+        Some(account) => account.flags(users).await,
+        None => users.flags(user_id).await,
+    }
 }
