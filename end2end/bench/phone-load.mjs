@@ -7,8 +7,14 @@
 // server/examples/bench.rs) against a release server.
 //
 //   node end2end/bench/phone-load.mjs http://127.0.0.1:PORT [path] [runs]
+//
+// With LEPTOS_SITE_ROOT set it also gives the page's WASM modules'
+// gzipped size, read from the built files.
 
 import { chromium } from "@playwright/test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 
 const base = process.argv[2];
 const path = process.argv[3] ?? "/login";
@@ -55,6 +61,10 @@ async function load(javaScriptEnabled) {
   await cdp.send("Emulation.setCPUThrottlingRate", { rate: 4 });
   let bytes = 0;
   cdp.on("Network.loadingFinished", (e) => (bytes += e.encodedDataLength));
+  page.on("response", (r) => {
+    const url = new URL(r.url());
+    if (url.pathname.endsWith(".wasm")) wasmModules.add(url.pathname);
+  });
 
   await page.goto(base + path, { waitUntil: "load" });
   if (javaScriptEnabled) {
@@ -79,6 +89,8 @@ const median = (values) => {
   return sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
 };
 
+// Every WASM module the page fetched in any load, by path.
+const wasmModules = new Set();
 const results = {};
 for (const js of [true, false]) {
   const loads = [];
@@ -103,3 +115,12 @@ console.log(`| off | ${kb(off.bytes)} | ${s(off.fcp)} | ${s(off.load)} | – |`)
 const ratio = on.interactive / off.load;
 console.log(`\nTarget: interactive within 1.5x of the load event with JavaScript off: ${ratio.toFixed(2)}x (${ratio <= 1.5 ? "met" : "MISSED"})`);
 console.log(`Target: bytes over the wire at most a third of 283 kB (94 kB): ${kb(on.bytes)} (${on.bytes <= 94_333 ? "met" : "MISSED"})`);
+
+const siteRoot = process.env.LEPTOS_SITE_ROOT;
+if (siteRoot) {
+  const gz = [...wasmModules].map((path) => gzipSync(readFileSync(join(siteRoot, path)), { level: 9 }).length);
+  const total = gz.reduce((a, b) => a + b, 0);
+  console.log(
+    `Target: ${path}'s WASM (${wasmModules.size} module${wasmModules.size === 1 ? "" : "s"} it loads) at most 50 kB gzipped: ${kb(total)} (${total <= 50_000 ? "met" : "MISSED"})`,
+  );
+}

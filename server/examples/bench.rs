@@ -15,6 +15,7 @@
 //! `LEPTOS_SITE_ROOT`.
 
 use anyhow::{bail, Context, Result};
+use app::ssr::passwords;
 use std::{
     io::{BufRead, BufReader},
     path::{Path, PathBuf},
@@ -30,10 +31,19 @@ struct Settings {
     connections: u64,
     threads: u64,
     cores: usize,
-    server_bin: PathBuf,
-    site_root: PathBuf,
+    /// The build just made, after an earlier one when one is given.
+    builds: Vec<Build>,
     postgres_url: String,
     redis_url: String,
+}
+
+/// One build of the server and its site. With `BENCH_BASELINE_BIN` and
+/// `BENCH_BASELINE_SITE` an earlier build is measured in the same run, on
+/// the same machine, so before and after can be compared.
+struct Build {
+    label: &'static str,
+    server_bin: PathBuf,
+    site_root: PathBuf,
 }
 
 fn env_or(name: &str, default: &str) -> String {
@@ -74,16 +84,58 @@ impl Backend {
     }
 }
 
-#[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<()> {
+fn main() -> Result<()> {
+    // The bench starts itself again as the bare axum hello it compares
+    // against, so that runs in its own process, as the server does.
+    if std::env::args().nth(1).as_deref() == Some(HELLO_ARG) {
+        return hello();
+    }
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()?
+        .block_on(bench())
+}
+
+const HELLO_ARG: &str = "--bare-axum-hello";
+
+/// A bare axum `GET /healthz` answering "ok", on the multi-threaded tokio
+/// runtime the server uses (one worker per core): the ceiling for any
+/// handler on this machine, which `/api/me` is held against.
+fn hello() -> Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?
+        .block_on(async {
+            let app = axum::Router::new().route("/healthz", axum::routing::get(|| async { "ok" }));
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+            eprintln!("listening on http://{}", listener.local_addr()?);
+            axum::serve(listener, app).await?;
+            Ok(())
+        })
+}
+
+async fn bench() -> Result<()> {
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut builds = Vec::new();
+    let baseline = env_or("BENCH_BASELINE_BIN", "");
+    if !baseline.is_empty() {
+        builds.push(Build {
+            label: "before",
+            server_bin: PathBuf::from(baseline),
+            site_root: PathBuf::from(env_or("BENCH_BASELINE_SITE", "")),
+        });
+    }
+    builds.push(Build {
+        label: "now",
+        server_bin: PathBuf::from(env_or("GATEHOUSE_SERVER_BIN", "target/release/server")),
+        site_root: PathBuf::from(env_or("LEPTOS_SITE_ROOT", "target/site")),
+    });
     let settings = Settings {
         secs: env_number("BENCH_SECS", 10)?,
         connections: env_number("BENCH_CONNECTIONS", 32)?,
         threads: env_number("BENCH_THREADS", cores as u64)?,
         cores,
-        server_bin: PathBuf::from(env_or("GATEHOUSE_SERVER_BIN", "target/release/server")),
-        site_root: PathBuf::from(env_or("LEPTOS_SITE_ROOT", "target/site")),
+        builds,
         postgres_url: env_or(
             "BENCH_POSTGRES_URL",
             "postgres://postgres:postgres@127.0.0.1:5432/postgres",
@@ -94,11 +146,19 @@ async fn main() -> Result<()> {
         .split(',')
         .map(Backend::parse)
         .collect::<Result<Vec<_>>>()?;
-    if !settings.server_bin.is_file() {
-        bail!(
-            "no server binary at {} (scripts/bench.sh builds it)",
-            settings.server_bin.display()
-        );
+    for build in &settings.builds {
+        if !build.server_bin.is_file() {
+            bail!(
+                "no server binary at {} (scripts/bench.sh builds it)",
+                build.server_bin.display()
+            );
+        }
+        if !build.site_root.join("pkg").is_dir() {
+            bail!(
+                "no site at {} (BENCH_BASELINE_SITE goes with BENCH_BASELINE_BIN)",
+                build.site_root.display()
+            );
+        }
     }
     let wrk = Command::new("wrk")
         .arg("--version")
@@ -114,21 +174,104 @@ async fn main() -> Result<()> {
         "Gatehouse benchmark: {} cores, wrk {wrk_version} on 127.0.0.1, {} threads x {} connections, {} s per workload\n",
         settings.cores, settings.threads, settings.connections, settings.secs
     );
-    print_sizes(&settings.site_root)?;
-    for backend in backends {
-        run_backend(&settings, backend).await?;
+    let machine = Machine {
+        hello: bare_hello(&settings)?,
+        hashes_per_sec: argon2_rate(settings.cores, settings.secs.min(5)),
+    };
+    println!(
+        "The machine: a bare axum hello answers {:.0} requests/s (p99 {}); argon2id at Gatehouse's parameters ({} KiB, {} passes, {} lane) runs {:.1} hashes/s on {} threads\n",
+        machine.hello.rps,
+        ms(machine.hello.p99_us),
+        passwords::MEMORY_KIB,
+        passwords::ITERATIONS,
+        passwords::PARALLELISM,
+        machine.hashes_per_sec,
+        settings.cores,
+    );
+    for build in &settings.builds {
+        print_sizes(build)?;
     }
-    phone_load(&settings)?;
+    for backend in backends {
+        let mut runs = Vec::new();
+        for build in &settings.builds {
+            runs.push(run_backend(&settings, backend, build).await?);
+        }
+        print_table(&settings, backend, &runs, &machine);
+    }
+    for build in &settings.builds {
+        phone_load(&settings, build)?;
+    }
     Ok(())
+}
+
+/// What the machine itself does, as the yardsticks of the targets.
+struct Machine {
+    hello: Run,
+    hashes_per_sec: f64,
+}
+
+/// `GET /healthz` of the bare axum hello (this program, started again).
+fn bare_hello(settings: &Settings) -> Result<Run> {
+    let mut cmd = Command::new(std::env::current_exe()?);
+    cmd.arg(HELLO_ARG);
+    let server = spawn_listening(cmd, tempfile::tempdir()?)?;
+    let wrk = Wrk {
+        settings,
+        base: server.base.clone(),
+        dir: tempfile::tempdir()?,
+    };
+    let healthz = Workload::get("/healthz", "", "*/*");
+    wrk.run(&healthz, 2)?;
+    wrk.run(&healthz, settings.secs)
+}
+
+/// Hashes per second that `threads` threads do flat out with the
+/// server's argon2id parameters and the crate's own allocation per hash:
+/// what a login storm could reach if hashing were all the machine did.
+fn argon2_rate(threads: usize, secs: u64) -> f64 {
+    use argon2::{Algorithm, Argon2, Params, Version};
+    let started = std::time::Instant::now();
+    let until = started + Duration::from_secs(secs);
+    let hashes: u64 = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                scope.spawn(move || {
+                    let params = Params::new(
+                        passwords::MEMORY_KIB,
+                        passwords::ITERATIONS,
+                        passwords::PARALLELISM,
+                        None,
+                    )
+                    .expect("the server's own parameters");
+                    let argon2 = Argon2::new(Algorithm::Argon2id, Version::V0x13, params);
+                    let mut out = [0u8; 32];
+                    let mut n = 0u64;
+                    while std::time::Instant::now() < until {
+                        argon2
+                            .hash_password_into(PASSWORD.as_bytes(), b"bench-salt-16byt", &mut out)
+                            .expect("hashing");
+                        n += 1;
+                    }
+                    n
+                })
+            })
+            .collect();
+        workers.into_iter().map(|w| w.join().unwrap_or(0)).sum()
+    });
+    hashes as f64 / started.elapsed().as_secs_f64()
 }
 
 /// `/login` on an emulated phone and mobile network, through Chromium
 /// (`end2end/bench/phone-load.mjs`, which prints its own table).
-fn phone_load(settings: &Settings) -> Result<()> {
-    let server = start_server(settings, tempfile::tempdir()?, &[])?;
+fn phone_load(settings: &Settings, build: &Build) -> Result<()> {
+    let server = start_server(build, tempfile::tempdir()?, &[])?;
+    println!("#### {}", build.label);
     let status = Command::new("node")
         .arg("end2end/bench/phone-load.mjs")
         .arg(&server.base)
+        .arg("/login")
+        .arg(settings.secs.clamp(3, 5).to_string())
+        .env("LEPTOS_SITE_ROOT", &build.site_root)
         .status()
         .context("running node end2end/bench/phone-load.mjs")?;
     if !status.success() {
@@ -138,9 +281,10 @@ fn phone_load(settings: &Settings) -> Result<()> {
     Ok(())
 }
 
-/// The release WASM and CSS, as built, raw and gzipped (`gzip -9`).
-fn print_sizes(site_root: &Path) -> Result<()> {
-    let pkg = site_root.join("pkg");
+/// The release WASM (every module), JS and CSS, as built: raw, gzipped
+/// (`gzip -9`) and as served (the precompressed brotli copy).
+fn print_sizes(build: &Build) -> Result<()> {
+    let pkg = build.site_root.join("pkg");
     let mut files: Vec<PathBuf> = std::fs::read_dir(&pkg)
         .with_context(|| format!("reading {} (build the site first)", pkg.display()))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
@@ -152,8 +296,11 @@ fn print_sizes(site_root: &Path) -> Result<()> {
         })
         .collect();
     files.sort();
-    println!("| release asset | raw | gzipped | as served (brotli) |\n|---|---:|---:|---:|");
-    let mut wasm_gz = None;
+    println!(
+        "#### {}: release assets\n\n| file | raw | gzipped | as served (brotli) |\n|---|---:|---:|---:|",
+        build.label
+    );
+    let (mut wasm_gz, mut wasm_brotli, mut modules) = (0, 0, 0);
     for file in files {
         let raw = std::fs::metadata(&file)?.len();
         let gz = gzipped_len(&file)?;
@@ -166,21 +313,20 @@ fn print_sizes(site_root: &Path) -> Result<()> {
         let served = brotli.map_or_else(|| "not precompressed".to_owned(), kb);
         println!("| {name} | {} | {} | {served} |", kb(raw), kb(gz));
         if name.ends_with(".wasm") {
-            wasm_gz = Some((gz, brotli));
+            wasm_gz += gz;
+            wasm_brotli += brotli.unwrap_or(0);
+            modules += 1;
         }
     }
-    if let Some((gz, brotli)) = wasm_gz {
-        let met = |ok: bool| if ok { "met" } else { "MISSED" };
-        println!(
-            "\nTarget: release WASM at most 100 kB gzipped: {} ({}); at most 80 kB as served: {} ({})",
-            kb(gz),
-            met(gz <= 100_000),
-            brotli.map_or_else(|| "not precompressed".to_owned(), kb),
-            met(brotli.is_some_and(|b| b <= 80_000)),
-        );
-        println!("(the test command fails a bundle over 150 kB gzipped)");
-    }
-    println!();
+    let met = |ok: bool| if ok { "met" } else { "MISSED" };
+    println!(
+        "\nTarget: the whole release WASM ({modules} module{}) at most 100 kB gzipped: {} ({}); as served {}",
+        if modules == 1 { "" } else { "s" },
+        kb(wasm_gz),
+        met(wasm_gz <= 100_000),
+        kb(wasm_brotli),
+    );
+    println!("(the test command fails a bundle over 100 kB gzipped, and /login's over its own ceiling)\n");
     Ok(())
 }
 
@@ -216,26 +362,26 @@ impl Drop for Server {
     }
 }
 
-fn start_server(
-    settings: &Settings,
-    dir: tempfile::TempDir,
-    env: &[(&str, String)],
-) -> Result<Server> {
-    let mut cmd = Command::new(&settings.server_bin);
+fn start_server(build: &Build, dir: tempfile::TempDir, env: &[(&str, String)]) -> Result<Server> {
+    let mut cmd = Command::new(&build.server_bin);
     cmd.env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .env("LEPTOS_SITE_ROOT", &settings.site_root)
+        .env("LEPTOS_SITE_ROOT", &build.site_root)
         .env("GATEHOUSE_DATA_DIR", dir.path())
         .env("RUST_LOG", "info")
         .env("NO_COLOR", "1")
         .env_remove("DATABASE_URL")
         .env_remove("SESSION_STORE_URL")
         .env_remove("SESSION_KEY_PREFIX")
-        .env_remove("APP_ENV")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+        .env_remove("APP_ENV");
     for (name, value) in env {
         cmd.env(name, value);
     }
+    spawn_listening(cmd, dir)
+}
+
+/// Starts `cmd` and waits for the "listening on URL" line of its log.
+fn spawn_listening(mut cmd: Command, dir: tempfile::TempDir) -> Result<Server> {
+    cmd.stdout(Stdio::null()).stderr(Stdio::piped());
     let mut child = cmd.spawn().context("starting the server")?;
     let log = child.stderr.take().context("server stderr")?;
     let mut lines = BufReader::new(log).lines();
@@ -284,7 +430,14 @@ async fn fresh_postgres(admin_url: &str) -> Result<String> {
     Ok(format!("{base}/{name}"))
 }
 
-async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
+/// One build's figures on one backend.
+struct BackendRun {
+    label: &'static str,
+    rows: Vec<(String, Run)>,
+    writes: Writes,
+}
+
+async fn run_backend(settings: &Settings, backend: Backend, build: &Build) -> Result<BackendRun> {
     let prefix = format!("gatehouse-bench-{}", std::process::id());
     let data = tempfile::tempdir()?;
     let sqlite_file = data.path().join("bench.db");
@@ -312,7 +465,7 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
             )
         }
     };
-    let server = start_server(settings, data, &env)?;
+    let server = start_server(build, data, &env)?;
     let cookie = sign_up(&server.base).await?;
     let wrk = Wrk {
         settings,
@@ -353,8 +506,11 @@ async fn run_backend(settings: &Settings, backend: Backend) -> Result<()> {
     if let Some(mut redis) = redis {
         clear_redis(&mut redis, &prefix).await?;
     }
-    print_table(settings, backend, &rows, &writes);
-    Ok(())
+    Ok(BackendRun {
+        label: build.label,
+        rows,
+        writes,
+    })
 }
 
 /// Posts the bench user's email and password to `path`, as a script does.
@@ -661,71 +817,124 @@ fn ms(us: f64) -> String {
     format!("{:.2} ms", us / 1000.0)
 }
 
-fn print_table(settings: &Settings, backend: Backend, rows: &[(String, Run)], writes: &Writes) {
-    println!(
-        "### {} ({} cores)\n\n| workload | requests/s | p50 | p99 | errors | vs /healthz |\n|---|---:|---:|---:|---:|---:|",
-        backend.title(),
-        settings.cores
-    );
-    let healthz = rows[0].1.rps;
-    for (name, run) in rows {
-        println!(
-            "| {name} | {:.0} | {} | {} | {} | {:.0} % |",
-            run.rps,
-            ms(run.p50_us),
-            ms(run.p99_us),
-            run.errors(),
-            100.0 * run.rps / healthz
-        );
+fn print_table(settings: &Settings, backend: Backend, runs: &[BackendRun], machine: &Machine) {
+    println!("### {} ({} cores)\n", backend.title(), settings.cores);
+    let mut header = "| workload |".to_owned();
+    let mut rule = "|---|".to_owned();
+    for run in runs {
+        let label = if runs.len() > 1 { format!("{}: ", run.label) } else { String::new() };
+        header += &format!(" {label}requests/s | p50 | p99 | vs /healthz |");
+        rule += "---:|---:|---:|---:|";
     }
-    println!(
-        "\nSession-store writes for {} authenticated reads of one session: {} (and for one login: {})\n",
-        writes.reads, writes.writes, writes.login
-    );
-    let find = |name: &str| rows.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
-    let (Some(me), Some(profile), Some(storm)) = (
-        find("GET /api/me"),
-        find("GET /profile"),
-        find("GET /api/me during a login storm"),
-    ) else {
-        return;
-    };
-    let check = |ok: bool| if ok { "met" } else { "MISSED" };
-    let me_ratio = me.rps / healthz;
-    let profile_ratio = profile.rps / healthz;
-    let kept = storm.rps / me.rps;
-    let p99 = storm.p99_us / me.p99_us;
-    let per_1000 = writes.writes as f64 * 1000.0 / writes.reads as f64;
-    println!("Targets:");
-    println!(
-        "- /api/me at least 40 % of /healthz: {:.0} % ({})",
-        100.0 * me_ratio,
-        check(me_ratio >= 0.40)
-    );
-    println!(
-        "- /profile at least 15 % of /healthz: {:.0} % ({})",
-        100.0 * profile_ratio,
-        check(profile_ratio >= 0.15)
-    );
-    println!(
-        "- /api/me keeps half its requests/s in a login storm: {:.0} % ({})",
-        100.0 * kept,
-        check(kept >= 0.5)
-    );
-    println!(
-        "- /api/me p99 within 2x in a login storm: {:.2}x ({})",
-        p99,
-        check(p99 <= 2.0)
-    );
-    println!(
-        "- at most 2 store writes per 1,000 reads: {per_1000:.1} ({})",
-        check(per_1000 <= 2.0)
-    );
-    let errors: u64 = rows.iter().map(|(_, r)| r.errors()).sum();
-    if errors > 0 {
-        println!(
-            "- THIS RUN HAD {errors} ERRORS (non-2xx answers or socket errors): see the table"
-        );
+    println!("{header}\n{rule}");
+    for (i, (name, _)) in runs[0].rows.iter().enumerate() {
+        let mut line = format!("| {name} |");
+        for run in runs {
+            let healthz = run.rows[0].1.rps;
+            let r = &run.rows[i].1;
+            line += &format!(
+                " {:.0} | {} | {} | {:.0} % |",
+                r.rps,
+                ms(r.p50_us),
+                ms(r.p99_us),
+                100.0 * r.rps / healthz
+            );
+        }
+        println!("{line}");
     }
     println!();
+    for run in runs {
+        let errors: u64 = run.rows.iter().map(|(_, r)| r.errors()).sum();
+        let w = &run.writes;
+        println!(
+            "{}: session-store writes for {} authenticated reads of one session: {} (and for one login: {}){}",
+            run.label,
+            w.reads,
+            w.writes,
+            w.login,
+            if errors > 0 {
+                format!("; THIS RUN HAD {errors} ERRORS (non-2xx answers or socket errors)")
+            } else {
+                String::new()
+            }
+        );
+    }
+    println!("\nTargets (the last column is judged):");
+    let figures: Vec<Option<Targets>> = runs.iter().map(|r| Targets::of(r, machine)).collect();
+    let line = |what: &str, show: &dyn Fn(&Targets) -> String, ok: &dyn Fn(&Targets) -> bool| {
+        let shown: Vec<String> = runs
+            .iter()
+            .zip(&figures)
+            .map(|(run, t)| {
+                let value = t.as_ref().map_or_else(|| "–".to_owned(), show);
+                if runs.len() > 1 { format!("{} {value}", run.label) } else { value }
+            })
+            .collect();
+        let verdict = match figures.last().and_then(Option::as_ref) {
+            Some(t) if ok(t) => "met",
+            Some(_) => "MISSED",
+            None => "not measured",
+        };
+        println!("- {what}: {} ({verdict})", shown.join(", "));
+    };
+    line(
+        "/api/me at least 40 % of a bare axum hello's /healthz",
+        &|t| format!("{:.0} %", 100.0 * t.me_vs_hello),
+        &|t| t.me_vs_hello >= 0.40,
+    );
+    line(
+        "/profile at least 15 % of Gatehouse's own /healthz",
+        &|t| format!("{:.0} %", 100.0 * t.profile_vs_healthz),
+        &|t| t.profile_vs_healthz >= 0.15,
+    );
+    line(
+        "/api/me p99 in a login storm at most 2x idle",
+        &|t| format!("{:.2}x", t.storm_p99),
+        &|t| t.storm_p99 <= 2.0,
+    );
+    line(
+        "logins/s at least 90 % of the bare argon2 rate",
+        &|t| format!("{:.0} %", 100.0 * t.logins_vs_argon2),
+        &|t| t.logins_vs_argon2 >= 0.90,
+    );
+    line(
+        "/api/me keeps half its requests/s in a login storm",
+        &|t| format!("{:.0} %", 100.0 * t.storm_kept),
+        &|t| t.storm_kept >= 0.5,
+    );
+    line(
+        "at most 2 store writes per 1,000 reads",
+        &|t| format!("{:.1}", t.writes_per_1000),
+        &|t| t.writes_per_1000 <= 2.0,
+    );
+    println!();
+}
+
+/// One build's figures set against the targets.
+struct Targets {
+    me_vs_hello: f64,
+    profile_vs_healthz: f64,
+    storm_p99: f64,
+    storm_kept: f64,
+    logins_vs_argon2: f64,
+    writes_per_1000: f64,
+}
+
+impl Targets {
+    fn of(run: &BackendRun, machine: &Machine) -> Option<Self> {
+        let find = |name: &str| run.rows.iter().find(|(n, _)| n == name).map(|(_, r)| *r);
+        let healthz = find("GET /healthz")?;
+        let me = find("GET /api/me")?;
+        let profile = find("GET /profile")?;
+        let login = find("POST /api/login")?;
+        let storm = find("GET /api/me during a login storm")?;
+        Some(Self {
+            me_vs_hello: me.rps / machine.hello.rps,
+            profile_vs_healthz: profile.rps / healthz.rps,
+            storm_p99: storm.p99_us / me.p99_us,
+            storm_kept: storm.rps / me.rps,
+            logins_vs_argon2: login.rps / machine.hashes_per_sec,
+            writes_per_1000: run.writes.writes as f64 * 1000.0 / run.writes.reads as f64,
+        })
+    }
 }
