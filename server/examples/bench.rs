@@ -24,6 +24,13 @@ use std::{
 };
 
 const EMAIL: &str = "bench@example.com";
+/// Accounts the login workloads take turns on (see [`Workload::login`]).
+const LOGIN_ACCOUNTS: usize = 8;
+
+/// The `i`th bench account: the first is [`EMAIL`].
+fn account(i: usize) -> String {
+    if i == 0 { EMAIL.to_owned() } else { format!("bench{i}@example.com") }
+}
 const PASSWORD: &str = "correct horse battery staple";
 
 struct Settings {
@@ -479,7 +486,6 @@ async fn run_backend(settings: &Settings, backend: Backend, build: &Build) -> Re
         me.clone(),
         Workload::get("/login", "", "text/html"),
         Workload::get("/profile", &cookie, "text/html"),
-        Workload::login(),
     ];
     // Warm-up (connections, pools, caches), not measured.
     wrk.run(&me, 2)?;
@@ -487,6 +493,12 @@ async fn run_backend(settings: &Settings, backend: Backend, build: &Build) -> Re
     for workload in &workloads {
         rows.push((workload.name(), wrk.run(workload, settings.secs)?));
     }
+    // Logins flat out, on several accounts in turn: four in flight per
+    // core keep every hashing thread busy while others do the rest of a
+    // login.
+    let login = Workload::login();
+    let in_flight = 4 * settings.cores as u64;
+    rows.push((login.name(), Wrk::finish(wrk.spawn(&login, settings.secs, in_flight)?)?));
     // The storm: logins flat out from a second wrk (one connection per
     // core; more would only queue for the hasher) while /api/me is
     // measured again.
@@ -519,10 +531,19 @@ async fn post_credentials(
     base: &str,
     path: &str,
 ) -> Result<reqwest::Response> {
+    post_credentials_of(client, base, path, EMAIL).await
+}
+
+async fn post_credentials_of(
+    client: &reqwest::Client,
+    base: &str,
+    path: &str,
+    email: &str,
+) -> Result<reqwest::Response> {
     let res = client
         .post(format!("{base}{path}"))
         .header("Accept", "application/json")
-        .form(&[("email", EMAIL), ("password", PASSWORD)])
+        .form(&[("email", email), ("password", PASSWORD)])
         .send()
         .await?;
     if !res.status().is_success() {
@@ -531,8 +552,13 @@ async fn post_credentials(
     Ok(res)
 }
 
+/// Signs the bench accounts up; answers the first one's session cookie.
 async fn sign_up(base: &str) -> Result<String> {
-    let res = post_credentials(&reqwest::Client::new(), base, "/api/signup").await?;
+    let client = reqwest::Client::new();
+    for i in 1..LOGIN_ACCOUNTS {
+        post_credentials_of(&client, base, "/api/signup", &account(i)).await?;
+    }
+    let res = post_credentials(&client, base, "/api/signup").await?;
     res.headers()
         .get_all("set-cookie")
         .iter()
@@ -549,6 +575,8 @@ struct Workload {
     method: &'static str,
     headers: Vec<(&'static str, String)>,
     body: String,
+    /// Bodies sent in turn, when there are several.
+    rotate: Vec<String>,
 }
 
 impl Workload {
@@ -562,14 +590,23 @@ impl Workload {
             method: "GET",
             headers,
             body: String::new(),
+            rotate: Vec::new(),
         }
     }
 
+    /// Logins, each request for the next of the [`LOGIN_ACCOUNTS`]
+    /// accounts in turn: one account's attempts in flight are held to
+    /// LOGIN_MAX_FAILURES (5) before the hash, so a burst on one account
+    /// can't guess past the throttle, and would measure refusals.
     fn login() -> Self {
-        let body: String = form_urlencoded::Serializer::new(String::new())
-            .append_pair("email", EMAIL)
-            .append_pair("password", PASSWORD)
-            .finish();
+        let bodies = (0..LOGIN_ACCOUNTS)
+            .map(|i| {
+                form_urlencoded::Serializer::new(String::new())
+                    .append_pair("email", &account(i))
+                    .append_pair("password", PASSWORD)
+                    .finish()
+            })
+            .collect::<Vec<_>>();
         Self {
             path: "/api/login",
             method: "POST",
@@ -580,7 +617,8 @@ impl Workload {
                     "application/x-www-form-urlencoded".to_owned(),
                 ),
             ],
-            body,
+            body: bodies[0].clone(),
+            rotate: bodies,
         }
     }
 
@@ -599,6 +637,13 @@ impl Workload {
         );
         for (name, value) in &self.headers {
             out += &format!("wrk.headers[{}] = {}\n", lua(name), lua(value));
+        }
+        if !self.rotate.is_empty() {
+            let bodies: Vec<String> = self.rotate.iter().map(|b| lua(b)).collect();
+            out += &format!(
+                "local bodies = {{{}}}\nlocal turn = 0\nfunction request()\n  turn = turn % #bodies + 1\n  return wrk.format(nil, nil, nil, bodies[turn])\nend\n",
+                bodies.join(", ")
+            );
         }
         out += r#"
 local threads = {}
