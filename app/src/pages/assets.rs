@@ -73,6 +73,12 @@ fn inert_wasm_preload(scripts: &str) -> String {
     const PRELOAD: &str = "<link rel=\"preload\"";
     const LOADER: &str = "<script type=\"module\" nonce=\"";
     const SWITCH_ON: &str = "document.querySelector('link[rel=preload][media]')?.removeAttribute('media');";
+    // A form marked `data-reload` (a provider's "Continue with") is the
+    // browser's own to send, from the moment the router listens, not only
+    // once the WASM has run: the router would fetch the redirect to the
+    // provider and nothing would happen. The `Navigator` island does the
+    // same (app/src/browser.rs); this covers the time before it runs.
+    const NATIVE_FORMS: &str = "addEventListener('submit',e=>{if(e.target.hasAttribute?.('data-reload'))e.stopPropagation()},true);";
     let (Some(_), Some(loader)) = (scripts.find(PRELOAD), scripts.find(LOADER)) else {
         // Leptos renders its scripts some other way: leave them be.
         return scripts.to_owned();
@@ -83,6 +89,7 @@ fn inert_wasm_preload(scripts: &str) -> String {
     let mut out = String::with_capacity(scripts.len() + 96);
     out.push_str(&scripts[..body]);
     out.push_str(SWITCH_ON);
+    out.push_str(NATIVE_FORMS);
     out.push_str(&scripts[body..]);
     out.replacen(PRELOAD, "<link rel=\"preload\" media=\"not all\"", 1)
 }
@@ -116,7 +123,8 @@ mod tests {
                        <script type=\"module\" nonce=\"N\">load()</script>";
         let out = inert_wasm_preload(scripts);
         assert!(out.contains("<link rel=\"preload\" media=\"not all\" href=\"/pkg/a.wasm\""), "{out}");
-        assert!(out.contains("<script type=\"module\" nonce=\"N\">document.querySelector('link[rel=preload][media]')?.removeAttribute('media');load()</script>"), "{out}");
+        assert!(out.contains("<script type=\"module\" nonce=\"N\">document.querySelector('link[rel=preload][media]')?.removeAttribute('media');\
+                               addEventListener('submit',e=>{if(e.target.hasAttribute?.('data-reload'))e.stopPropagation()},true);load()</script>"), "{out}");
         // The same number of elements in the head.
         assert_eq!(out.matches('<').count(), scripts.matches('<').count());
         assert_eq!(inert_wasm_preload("<script>x</script>"), "<script>x</script>");
