@@ -23,20 +23,6 @@ test("a new person continues with a provider: an account, signed in, its address
   await expect(page.getByTestId("identity")).toContainText("Test ID");
 });
 
-test("the provider's button works before the WASM has run", async ({ page }, testInfo) => {
-  test.skip(testInfo.project.name !== "js", "without JavaScript there is nothing to wait for");
-  // The islands router listens from the page's first script; the WASM that
-  // would tell it to leave this form alone never arrives here. The form
-  // must still go to the provider, not into the router's fetch.
-  await page.route("**/*.wasm", (route) => route.abort());
-  const email = await providerAccount(testInfo);
-  await page.goto("/login");
-  await page.getByRole("button", { name: "Continue with Test ID" }).click();
-  await page.getByRole("button", { name: `Sign in as ${email}` }).click();
-  await expect(page).toHaveURL(/\/profile$/);
-  await expect(page.getByTestId("profile-email")).toHaveText(email);
-});
-
 test("an account with a password links the provider from the security page, then signs in with it", async ({ page, browser, baseURL }, testInfo) => {
   const email = await signUp(page, testInfo);
   const provider = await providerAccount(testInfo);
