@@ -31,7 +31,12 @@ impl Caller {
             return Err(ApiError::unauthorized());
         };
         let path = leptos::prelude::with_context(|parts: &axum::http::request::Parts| parts.uri.path().to_owned());
-        let needs = path.as_deref().and_then(crate::access::of);
+        // Fails closed: a call reached from a path the table does not
+        // name (the server's check at start-up should make this
+        // impossible) is refused, not treated as merely signed in.
+        let Some(needs) = path.as_deref().and_then(crate::access::of) else {
+            return Err(crate::ssr::internal::Internal::new("the access table", "a call from a path with no entry").into());
+        };
         // Gone, or locked since this session began (locking ends its
         // sessions; this is the check for one that slipped past): signed out.
         let Some(user) = state.users.by_id(auth.user_id).await?.filter(|u| u.locked_at.is_none()) else {
@@ -39,10 +44,10 @@ impl Caller {
             return Err(ApiError::unauthorized());
         };
         // Not an administrator: told so before anything about recency.
-        if needs == Some(crate::access::Access::Admin) && !user.is_admin {
+        if needs == crate::access::Access::Admin && !user.is_admin {
             return Err(ApiError::not_admin());
         }
-        if needs.is_some_and(|n| n.needs_recent()) && !state.lifetimes.is_recent(&auth, session::now()) {
+        if needs.needs_recent() && !state.lifetimes.is_recent(&auth, session::now()) {
             return Err(ApiError::reauth_required());
         }
         Ok(Self {

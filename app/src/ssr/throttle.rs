@@ -111,6 +111,21 @@ pub async fn reserve_in(tx: &mut Tx, key: &str, max: i64, window_secs: i64, now:
     Ok(Err(ends.map_or(1, |ends| (ends - now).max(1))))
 }
 
+/// Gives back, inside `tx`, a slot [`reserve_in`] took there in the
+/// window that started at `start`: two counters taken together or not at
+/// all.
+pub async fn give_back_in(tx: &mut Tx, key: &str, start: i64) -> Result<(), ApiError> {
+    on_tx!(tx, conn => {
+        sqlx::query("UPDATE counters SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0")
+            .bind(key)
+            .bind(start)
+            .execute(conn)
+            .await
+            .map(|_| ())
+    })
+    .map_err(db_error)
+}
+
 /// Gives back a slot [`reserve_in`] took in the window that started at
 /// `start` (a later window is left alone).
 async fn give_back(db: &Db, key: &str, start: i64) -> Result<(), ApiError> {

@@ -151,9 +151,18 @@ async fn forty_wrong_password_confirmations_at_once_check_at_most_the_limit() {
 #[tokio::test]
 async fn a_throttled_account_gets_one_log_event_per_window() {
     let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
     let (email, cookie) = app.signed_up().await;
-    for i in 0..15 {
-        app.log_in(&email, &format!("wrong {i}"), None).await;
+    // Refused at the same moment on two instances: still one event.
+    let statuses = burst([&app, &other], 20, |a, i| {
+        let email = email.clone();
+        async move { a.log_in(&email, &format!("wrong {i}"), None).await }
+    })
+    .await;
+    assert_eq!(count(&statuses, 429), 15, "{statuses:?}");
+    // And refused later in the same window: no more events.
+    for i in 0..3 {
+        assert_eq!(app.log_in(&email, &format!("later {i}"), None).await.status(), StatusCode::TOO_MANY_REQUESTS);
     }
     let events: Vec<Value> = json(app.get("/api/security_events", Some(&cookie)).await)
         .await
@@ -269,6 +278,19 @@ async fn at_most_three_confirmation_mails_per_account_and_per_address() {
     let last = mails.iter().rev().find(|m| m.to == [email.clone()]).unwrap();
     let token = last.text.split("/confirm-email/").nth(1).unwrap().split_whitespace().next().unwrap();
     assert_eq!(app.post("/api/confirm_email", &[("token", token)], None).await.status(), StatusCode::OK);
+
+    // An account past its cap costs nobody else's address: asking to move
+    // there sends nothing, and the address keeps its three links.
+    let elsewhere = unique_email();
+    for _ in 0..3 {
+        let res = app.post("/api/change_email", &[("new_email", &elsewhere), ("password", PASSWORD)], Some(&cookie)).await;
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    assert_eq!(to_account(elsewhere.clone()).await, 0);
+    let (_, another) = app.signed_up().await;
+    let res = app.post("/api/change_email", &[("new_email", &elsewhere), ("password", PASSWORD)], Some(&another)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(to_account(elsewhere).await, 1);
 
     // Three accounts asking to move to one address: three links at most.
     let target = unique_email();
@@ -476,6 +498,106 @@ async fn a_password_change_ends_pending_second_steps() {
     let res = app.post("/api/verify_second_factor", &[("code", &app_code(&secret))], Some(&pending)).await;
     assert_eq!(res.status(), StatusCode::BAD_REQUEST);
     assert_eq!(json(res).await["code"], "no_pending_login");
+}
+
+/// The token in the newest mail to `to` whose subject starts with
+/// `subject`, as the link `/{path}/{token}` carries it.
+async fn mailed_token(smtp: &SmtpServer, to: &str, subject: &str, path: &str) -> String {
+    let mail = smtp.wait_for(to, subject).await;
+    let marker = format!("/{path}/");
+    mail.text.split(marker.as_str()).nth(1).unwrap().split_whitespace().next().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_password_change_voids_pending_confirmation_and_change_of_email_links() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let (email, cookie) = app.signed_up().await;
+    let confirm = mailed_token(&smtp, &email, "Confirm", "confirm-email").await;
+    let elsewhere = unique_email();
+    let res = app.post("/api/change_email", &[("new_email", &elsewhere), ("password", PASSWORD)], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let change = mailed_token(&smtp, &elsewhere, "Confirm", "confirm-email").await;
+    let res = app
+        .post("/api/change_password", &[("current_password", PASSWORD), ("new_password", NEW_PASSWORD)], Some(&cookie))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // This session goes on under a new id.
+    let cookie = session_cookie(&res).unwrap();
+    for token in [&confirm, &change] {
+        let res = app.post("/api/confirm_email", &[("token", token.as_str())], None).await;
+        assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(json(res).await["code"], "invalid_token");
+    }
+    let me = json(app.get("/api/me", Some(&cookie)).await).await;
+    assert_eq!((me["email"].as_str(), me["email_confirmed"].as_bool()), (Some(email.as_str()), Some(false)));
+}
+
+/// An account whose address is confirmed and which has two-step
+/// verification: (email, cookie, secret, recovery codes).
+async fn confirmed_with_two_step(app: &TestApp, smtp: &SmtpServer) -> (String, String, String, Vec<String>) {
+    let (email, cookie) = app.signed_up().await;
+    let confirm = mailed_token(smtp, &email, "Confirm", "confirm-email").await;
+    assert_eq!(app.post("/api/confirm_email", &[("token", &confirm)], None).await.status(), StatusCode::OK);
+    let (secret, codes) = enrol(app, &cookie).await;
+    (email, cookie, secret, codes)
+}
+
+#[tokio::test]
+async fn a_password_reset_ends_pending_second_steps() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let (email, _, secret, codes) = confirmed_with_two_step(&app, &smtp).await;
+    let pending = session_cookie(&app.log_in(&email, PASSWORD, None).await).unwrap();
+    let token = reset_token(&app, &smtp, &email).await;
+    let form = [("token", token.as_str()), ("new_password", NEW_PASSWORD), ("code", codes[0].as_str())];
+    let res = app.post("/api/reset_password", &form, None).await;
+    assert_eq!(res.status(), StatusCode::OK, "{}", res.text().await.unwrap());
+    early_in_a_step().await;
+    let res = app.post("/api/verify_second_factor", &[("code", &app_code(&secret))], Some(&pending)).await;
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    assert_eq!(json(res).await["code"], "no_pending_login");
+}
+
+#[tokio::test]
+async fn forty_wrong_reauthentications_at_once_check_at_most_the_limit() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let (_, cookie) = app.signed_up().await;
+    let statuses = burst([&app, &other], 40, |a, i| {
+        let cookie = cookie.clone();
+        async move { a.post("/api/reauthenticate", &[("password", &format!("not it {i}"))], Some(&cookie)).await }
+    })
+    .await;
+    assert_eq!(count(&statuses, 401), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 35, "{statuses:?}");
+    // The right password waits too: the window is used up.
+    let res = app.post("/api/reauthenticate", &[("password", PASSWORD)], Some(&cookie)).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}
+
+#[tokio::test]
+async fn forty_wrong_reset_codes_at_once_check_at_most_the_limit() {
+    let smtp = SmtpServer::start().await;
+    let app = mail_app(&smtp).await;
+    let other = app.another_instance().await;
+    let (email, _, secret, _) = confirmed_with_two_step(&app, &smtp).await;
+    let token = reset_token(&app, &smtp, &email).await;
+    let right = app_code(&secret);
+    let statuses = burst([&app, &other], 40, |a, i| {
+        let token = token.clone();
+        let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000);
+        async move {
+            a.post("/api/reset_password", &[("token", token.as_str()), ("new_password", NEW_PASSWORD), ("code", &wrong)], None)
+                .await
+        }
+    })
+    .await;
+    assert_eq!(count(&statuses, 401), 5, "{statuses:?}");
+    assert_eq!(count(&statuses, 429), 35, "{statuses:?}");
+    // The password is as it was, and the link unused.
+    let hash_changed = app.scalar("SELECT COUNT(*) FROM security_events WHERE kind = 'password_reset'").await;
+    assert_eq!(hash_changed, 0);
 }
 
 #[tokio::test]

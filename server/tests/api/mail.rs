@@ -720,3 +720,38 @@ async fn change_email_passwords_are_throttled_like_logins() {
     assert!(res.headers().contains_key(header::RETRY_AFTER));
     assert_eq!(app.scalar("SELECT COUNT(*) FROM email_tokens WHERE purpose = 'change_email'").await, 0);
 }
+
+/// A worker whose lease ran out (its renewals failed meanwhile) and whose
+/// mail another worker then claimed can't renew that claim: it learns the
+/// mail is no longer its to send, so the mail goes once.
+#[tokio::test]
+async fn a_claim_another_worker_took_over_is_not_renewed() {
+    use app::ssr::mail::{outbox::Outbox, seal::Sealer};
+    let smtp = SmtpServer::down().await;
+    let app = mail_app(&smtp).await;
+    app.signed_up().await;
+    // Out of the app's own worker's way: due only far in the future (set
+    // while the worker does not hold it, so its record can't undo this).
+    const LATER: i64 = 4_000_000_000;
+    let start = Instant::now();
+    let parked = format!("SELECT COUNT(*) FROM outbox WHERE next_attempt_at = {LATER} AND claimed_until = 0");
+    while app.scalar(&parked).await != 1 {
+        assert!(start.elapsed() < Duration::from_secs(20), "the mail was never put aside");
+        app.execute(&format!("UPDATE outbox SET next_attempt_at = {LATER} WHERE claimed_until = 0")).await;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let outbox = Outbox::new(app.db.clone(), std::sync::Arc::new(Sealer::new(&[7; 64])));
+    let first = outbox.claim(LATER, LATER + 30, 10).await.unwrap();
+    assert_eq!(first.len(), 1);
+    let id = first[0].id;
+    assert!(outbox.renew(id, LATER + 30, LATER + 60).await.unwrap(), "the holder renews");
+    assert!(outbox.claim(LATER + 59, LATER + 89, 10).await.unwrap().is_empty(), "claimed twice");
+    // The holder's lease runs out; another worker claims the mail.
+    let second = outbox.claim(LATER + 61, LATER + 91, 10).await.unwrap();
+    assert_eq!(second.iter().map(|c| c.id).collect::<Vec<_>>(), [id]);
+    assert!(!outbox.renew(id, LATER + 60, LATER + 100).await.unwrap(), "the first worker renewed a claim it lost");
+    assert!(outbox.renew(id, LATER + 91, LATER + 121).await.unwrap());
+    // Once recorded, nobody renews it.
+    outbox.sent(id, LATER + 100).await.unwrap();
+    assert!(!outbox.renew(id, LATER + 121, LATER + 151).await.unwrap());
+}

@@ -138,23 +138,26 @@ impl Outbox {
         self.update(sql, i64::MAX, Some(error), id).await
     }
 
-    /// Extends a worker's claim on a mail it still holds, to `until`. A mail
-    /// already sent, or given back (`claimed_until` 0: failed, released or
-    /// set aside), is left alone, so a renewal racing the outcome's record
-    /// can't claim the mail again.
-    pub async fn renew(&self, id: i64, until: i64) -> Result<(), sqlx::Error> {
-        on_pool!(&self.db, pool => {
+    /// Extends a worker's claim on a mail from `held` (the lease it set,
+    /// when claiming or at its last renewal) to `until`: `false` when the
+    /// claim is no longer that worker's. A mail already sent or given back
+    /// (`claimed_until` 0), or claimed by another worker after this one's
+    /// lease ran out (a later lease), is left alone, so the first worker
+    /// learns it must not send it.
+    pub async fn renew(&self, id: i64, held: i64, until: i64) -> Result<bool, sqlx::Error> {
+        let renewed = on_pool!(&self.db, pool => {
             sqlx::query(
                 "UPDATE outbox SET claimed_until = $1 \
-                 WHERE id = $2 AND sent_at IS NULL AND claimed_until <> 0",
+                 WHERE id = $2 AND sent_at IS NULL AND claimed_until = $3",
             )
             .bind(until)
             .bind(id)
+            .bind(held)
             .execute(pool)
             .await
             .map(|r| r.rows_affected())
         })?;
-        Ok(())
+        Ok(renewed == 1)
     }
 
     /// Gives back a claimed mail that was not tried, as if never claimed.

@@ -56,8 +56,9 @@ fn now() -> i64 {
     crate::ssr::session::now()
 }
 
-/// Runs until `stop` turns true; a mail being sent then is finished first,
-/// so it is neither lost nor sent twice.
+/// Runs until `stop` turns true; a mail being sent then is finished first
+/// (the server waits for it a while: see `WORKER_STOP_WAIT`), so it is not
+/// lost.
 pub async fn run(
     outbox: Outbox,
     transport: Transport,
@@ -70,7 +71,8 @@ pub async fn run(
         if *stop.borrow() {
             break;
         }
-        let batch = match outbox.claim(now(), now() + LEASE_SECS, BATCH).await {
+        let lease = now() + LEASE_SECS;
+        let batch = match outbox.claim(now(), lease, BATCH).await {
             Ok(batch) => batch,
             Err(err) => {
                 tracing::warn!(%err, "could not read the outbox");
@@ -80,7 +82,10 @@ pub async fn run(
         if !batch.is_empty() {
             // Sends the batch while its claims are kept alive; both run
             // until the last mail is recorded, so no renewal lands after.
-            let held = Mutex::new(batch.iter().map(|mail| mail.id).collect::<Vec<_>>());
+            let held = Mutex::new(Held {
+                leases: batch.iter().map(|mail| (mail.id, lease)).collect(),
+                lost: Vec::new(),
+            });
             let (done, finished) = oneshot::channel();
             let work = async {
                 deliver(&outbox, &transport, backoff, &stop, batch, &held).await;
@@ -103,28 +108,42 @@ pub async fn run(
     tracing::info!("mail worker stopped");
 }
 
+/// The claims a worker holds on its batch: each mail's lease as last set,
+/// and the mails whose claim another worker took meanwhile.
+struct Held {
+    leases: Vec<(i64, i64)>,
+    lost: Vec<i64>,
+}
+
+fn lock(held: &Mutex<Held>) -> std::sync::MutexGuard<'_, Held> {
+    held.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 /// Sends (or gives back, when stopping) each claimed mail in turn and
-/// records the outcome; each mail leaves `held` once recorded.
+/// records the outcome; each mail leaves `held` once recorded. A mail
+/// whose claim was lost (its renewals failed until the lease ran out, and
+/// another worker claimed it) is left to that worker.
 async fn deliver(
     outbox: &Outbox,
     transport: &Transport,
     backoff: Backoff,
     stop: &watch::Receiver<bool>,
     batch: Vec<Claimed>,
-    held: &Mutex<Vec<i64>>,
+    held: &Mutex<Held>,
 ) {
     for mail in batch {
         let id = mail.id;
+        if lock(held).lost.contains(&id) {
+            tracing::warn!(id, "another worker holds this mail now; it sends it");
+            continue;
+        }
         let recorded = send_one(outbox, transport, backoff, stop, mail).await;
         if let Err(err) = recorded {
             // The claim runs out and the mail is tried again: it may
             // go twice, but it is not lost.
             tracing::warn!(id, %err, "could not record a mail's delivery");
         }
-        match held.lock() {
-            Ok(mut held) => held.retain(|&h| h != id),
-            Err(poisoned) => poisoned.into_inner().retain(|&h| h != id),
-        }
+        lock(held).leases.retain(|&(h, _)| h != id);
     }
 }
 
@@ -171,20 +190,32 @@ async fn send_one(
 /// Renews the claims in `held` every [`RENEW_EVERY`] until `finished`.
 /// A renewal in progress is completed first, so none lands after the
 /// worker has moved on.
-async fn keep_claimed(outbox: &Outbox, held: &Mutex<Vec<i64>>, mut finished: oneshot::Receiver<()>) {
+async fn keep_claimed(outbox: &Outbox, held: &Mutex<Held>, mut finished: oneshot::Receiver<()>) {
     loop {
         tokio::select! {
             _ = &mut finished => return,
             () = tokio::time::sleep(RENEW_EVERY) => {}
         }
-        let ids = match held.lock() {
-            Ok(held) => held.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
-        for id in ids {
-            if let Err(err) = outbox.renew(id, now() + LEASE_SECS).await {
+        let leases = lock(held).leases.clone();
+        for (id, lease) in leases {
+            let until = now() + LEASE_SECS;
+            match outbox.renew(id, lease, until).await {
+                Ok(true) => {
+                    let mut held = lock(held);
+                    if let Some(entry) = held.leases.iter_mut().find(|(h, _)| *h == id) {
+                        entry.1 = until;
+                    }
+                }
+                // Recorded meanwhile (then it left `leases` too), or
+                // claimed by another worker: not this one's to send.
+                Ok(false) => {
+                    let mut held = lock(held);
+                    if held.leases.iter().any(|(h, _)| *h == id) {
+                        held.lost.push(id);
+                    }
+                }
                 // The next renewal may succeed before the claim runs out.
-                tracing::warn!(id, %err, "could not renew the claim on a mail");
+                Err(err) => tracing::warn!(id, %err, "could not renew the claim on a mail"),
             }
         }
     }
