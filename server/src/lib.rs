@@ -43,6 +43,7 @@ use axum::{
     routing::get,
     Json, Router,
 };
+use anyhow::Context as _;
 use config::{AppEnv, Config, SessionStoreKind};
 use leptos::prelude::*;
 use leptos_axum::{generate_route_list, handle_server_fns_with_context, LeptosRoutes};
@@ -83,9 +84,12 @@ pub struct Application {
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 
 /// How long a stopping server waits for its mail worker to finish the
-/// mail it is sending (each SMTP command times out after 20 s). A mail not
+/// mail it is sending (a send may take up to a minute in all; a server
+/// that answers at all usually finishes well within this). A mail not
 /// finished by then keeps its claim, which runs out within 30 s: another
-/// instance, or this one restarted, sends it then.
+/// instance, or this one restarted, sends it then. Should the first send
+/// have reached the SMTP server after all, the mail goes twice: it is
+/// never lost.
 const WORKER_STOP_WAIT: Duration = Duration::from_secs(25);
 
 impl Application {
@@ -94,7 +98,6 @@ impl Application {
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let secret = config.resolve_secret()?;
         let Stores { db, sessions } = Stores::open(&config).await?;
-        let throttle = Throttle::new(db.clone(), config.login_limits);
         // Bound first: without APP_BASE_URL, development's links name the
         // port actually listened on.
         let listener = TcpListener::bind(config.leptos.site_addr).await?;
@@ -102,66 +105,10 @@ impl Application {
             Some(url) => url.clone(),
             None => format!("http://localhost:{}", listener.local_addr()?.port()),
         };
-        let sealer = Arc::new(Sealer::new(secret.as_bytes()));
-        let mail = Arc::new(Mail {
-            base_url: base_url.clone(),
-            sealer: sealer.clone(),
-            dev_mailbox: config.smtp.is_none() && config.app_env == AppEnv::Development,
-            reset_ttl_secs: config.reset_ttl_secs,
-            confirm_ttl_secs: config.confirm_ttl_secs,
-            queued: Arc::new(tokio::sync::Notify::new()),
-        });
-        let transport = match &config.smtp {
-            Some(settings) => {
-                let from = config
-                    .mail_from
-                    .parse()
-                    .map_err(|err| anyhow::anyhow!("MAIL_FROM: {err}"))?;
-                Some(Transport::new(settings, from).map_err(|err| anyhow::anyhow!("SMTP_URL: {err}"))?)
-            }
-            None => {
-                tracing::info!("SMTP_URL is not set: mail stays in the development mailbox at /dev/mailbox");
-                None
-            }
-        };
-        let accounts = Accounts::new(db.clone(), mail.clone(), config.login_limits.window_secs);
-        let outbox = Outbox::new(db.clone(), sealer);
-        let log = SecurityLog::new(db.clone());
-        // Built now rather than on the first sign-up.
-        tracing::info!(
-            entries = app::ssr::common_passwords::len(),
-            "common-password list loaded"
-        );
-        let state = AppState {
-            users: Users::new(db.clone()),
-            // One hash per core: more at once would only queue in the
-            // blocking pool and take 19 MiB each.
-            hasher: Hasher::with_max_wait(std::thread::available_parallelism().map_or(2, |n| n.get()), config.hash_max_wait)
-                .map_err(|err| anyhow::anyhow!("argon2 set-up: {err}"))?,
-            lifetimes: config.lifetimes,
-            throttle: throttle.clone(),
-            sessions: sessions.clone(),
-            secure_cookies: config.app_env == AppEnv::Production,
-            // A key of its own (the secret hashed with a label), so a
-            // form-state cookie's signature can never pass for a session's.
-            cookie_key: Key::from(&Sha512::digest(
-                [b"gatehouse form state\0".as_slice(), secret.as_bytes()].concat(),
-            )),
-            admin: app::ssr::admin::Admin::new(db.clone(), accounts.clone()),
-            accounts: accounts.clone(),
-            outbox: outbox.clone(),
-            security_log: log.clone(),
-            two_factor: TwoFactor::new(db.clone(), secret.as_bytes()),
-            // The relying party is APP_BASE_URL (or development's
-            // http://localhost:<port>).
-            passkeys: Passkeys::new(db.clone(), &base_url),
-            // Discovery happens at first use: a provider that is down
-            // does not stop the server.
-            oidc: std::sync::Arc::new(
-                app::ssr::oidc::Providers::new(&base_url, config.oidc_providers.clone())
-                    .map_err(|err| anyhow::anyhow!("the OpenID Connect HTTP client: {err}"))?,
-            ),
-        };
+        let transport = mail_transport(&config)?;
+        let state = app_state(&config, secret.as_bytes(), &db, &sessions, &base_url)?;
+        let (throttle, accounts, outbox, log) =
+            (state.throttle.clone(), state.accounts.clone(), state.outbox.clone(), state.security_log.clone());
         // SHA-512 turns a secret of any length (>= 64 bytes) into the 64
         // bytes of key material the cookie crate wants.
         let key = Key::from(&Sha512::digest(secret.as_bytes()));
@@ -252,8 +199,8 @@ impl Application {
             tracing::warn!("requests still in flight after {SHUTDOWN_GRACE:?}; stopping anyway");
         }
         drop(cleanup);
-        // A mail being sent is finished, so it is neither lost nor sent
-        // twice; what is still queued waits in the outbox for next time.
+        // A mail being sent gets WORKER_STOP_WAIT to finish; what is still
+        // queued waits in the outbox for next time.
         let _ = stop.send(true);
         if let Some(worker) = mail_worker.0.take() {
             if tokio::time::timeout(WORKER_STOP_WAIT, worker).await.is_err() {
@@ -262,6 +209,69 @@ impl Application {
         }
         Ok(())
     }
+}
+
+/// Where mail goes: the SMTP server `SMTP_URL` names, or (unset) the
+/// development mailbox.
+fn mail_transport(config: &Config) -> anyhow::Result<Option<Transport>> {
+    let Some(settings) = &config.smtp else {
+        tracing::info!("SMTP_URL is not set: mail stays in the development mailbox at /dev/mailbox");
+        return Ok(None);
+    };
+    let from = config.mail_from.parse().context("MAIL_FROM")?;
+    let transport = Transport::new(settings, from).map_err(|err| anyhow::anyhow!("SMTP_URL: {err}"))?;
+    Ok(Some(transport))
+}
+
+/// What every request reaches through the Leptos context: the stores, and
+/// the accounts, mail, throttle, factors and providers built on them.
+fn app_state(
+    config: &Config,
+    secret: &[u8],
+    db: &Db,
+    sessions: &Arc<dyn SessionBackend>,
+    base_url: &str,
+) -> anyhow::Result<AppState> {
+    let sealer = Arc::new(Sealer::new(secret));
+    let mail = Arc::new(Mail {
+        base_url: base_url.to_owned(),
+        sealer: sealer.clone(),
+        dev_mailbox: config.smtp.is_none() && config.app_env == AppEnv::Development,
+        reset_ttl_secs: config.reset_ttl_secs,
+        confirm_ttl_secs: config.confirm_ttl_secs,
+        queued: Arc::new(tokio::sync::Notify::new()),
+    });
+    let accounts = Accounts::new(db.clone(), mail, config.login_limits.window_secs);
+    // Built now rather than on the first sign-up.
+    tracing::info!(entries = app::ssr::common_passwords::len(), "common-password list loaded");
+    Ok(AppState {
+        users: Users::new(db.clone()),
+        // One hash per core: more at once would only queue in the
+        // blocking pool and take 19 MiB each.
+        hasher: Hasher::with_max_wait(std::thread::available_parallelism().map_or(2, |n| n.get()), config.hash_max_wait)
+            .map_err(|err| anyhow::anyhow!(err).context("argon2 set-up"))?,
+        lifetimes: config.lifetimes,
+        throttle: Throttle::new(db.clone(), config.login_limits),
+        sessions: sessions.clone(),
+        secure_cookies: config.app_env == AppEnv::Production,
+        // A key of its own (the secret hashed with a label), so a
+        // form-state cookie's signature can never pass for a session's.
+        cookie_key: Key::from(&Sha512::digest([b"gatehouse form state\0".as_slice(), secret].concat())),
+        admin: app::ssr::admin::Admin::new(db.clone(), accounts.clone()),
+        accounts,
+        outbox: Outbox::new(db.clone(), sealer),
+        security_log: SecurityLog::new(db.clone()),
+        two_factor: TwoFactor::new(db.clone(), secret),
+        // The relying party is APP_BASE_URL (or development's
+        // http://localhost:<port>).
+        passkeys: Passkeys::new(db.clone(), base_url),
+        // Discovery happens at first use: a provider that is down does
+        // not stop the server.
+        oidc: Arc::new(
+            app::ssr::oidc::Providers::new(base_url, config.oidc_providers.clone())
+                .context("the OpenID Connect HTTP client")?,
+        ),
+    })
 }
 
 /// Aborts a background task when dropped.

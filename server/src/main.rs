@@ -59,7 +59,7 @@ async fn main() -> ExitCode {
         Err(err) => tracing::warn!(%err, "could not read the listening address"),
     }
     if let Err(err) = app.run().await {
-        eprintln!("gatehouse: server error: {err}");
+        eprintln!("gatehouse: server error: {err:#}");
         return ExitCode::FAILURE;
     }
     tracing::info!("stopped");

@@ -9,6 +9,7 @@
 //! - `caller`: the signed-in caller every account call starts from;
 //! - `email`: the calls behind mailed links; `reauth`: recent
 //!   authentication; `two_factor` and `passkeys`; `security_log`: the log;
+//! - `identities`: the providers linked to the account, and unlinking one;
 //! - `language`: the reader's choice of language;
 //! - `admin`: what administrators do to accounts, and their log.
 

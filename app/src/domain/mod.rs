@@ -9,7 +9,8 @@
 //! - [`flash`]: the messages a redirect leaves for the next page;
 //! - [`events`]: the security log's kinds of event;
 //! - [`display`]: times and browsers in words;
-//! - [`language`]: the languages spoken, and which one a request gets.
+//! - [`language`]: the languages spoken, and which one a request gets;
+//! - [`admin`]: what administrators type (a lock's reason, a search).
 
 /// Declares an enum whose variants each have a stable code (what a cookie,
 /// an attribute or a database row holds), and derives from that one list

@@ -210,7 +210,10 @@ pub fn MailboxPage() -> impl IntoView {
                 })
                 .collect_view()
                 .into_any(),
-            Err(_) => view! { <p role="alert">{t!(l, mailbox.unreadable)}</p> }.into_any(),
+            Err(err) => {
+                tracing::warn!(error = %crate::ssr::internal::chain(&err), "the development mailbox could not read the outbox");
+                view! { <p role="alert">{t!(l, mailbox.unreadable)}</p> }.into_any()
+            }
         }
     });
     view! {

@@ -7,6 +7,7 @@ pub mod security_log;
 pub mod common_passwords;
 pub mod db;
 pub mod flash;
+pub mod identities;
 pub mod internal;
 pub mod language;
 pub mod mail;

@@ -4,8 +4,8 @@
 //! nothing created, nobody signed in, never a 5xx.
 
 use super::{
-    accounts::ProviderSignIn,
     flash,
+    identities::ProviderSignIn,
     oidc::{state_matches, OidcError, Pending, Purpose, FRESH_LOGIN_SECS, PENDING_SECS},
     session::{self, now, RequestAuth},
     AppState,
@@ -55,8 +55,20 @@ fn to_login(extensions: &Extensions, state: &AppState, flash: Flash) -> Response
     Redirect::to("/login").into_response()
 }
 
+/// Back to `/login` when the flow itself fails (a state, the provider's
+/// answer, a token): `why` is for the log.
 fn failed(extensions: &Extensions, state: &AppState, why: &str) -> Response {
     tracing::warn!(why, "provider sign-in failed");
+    metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "failed").increment(1);
+    to_login(extensions, state, Flash::ProviderFailed)
+}
+
+/// Back to `/login` when something inside the server failed on the way
+/// (the database, the session store). Its cause was logged once already,
+/// where it became an [`ApiError`]; the person still gets words, not a
+/// 5xx, as the contract asks of this flow.
+fn broken(extensions: &Extensions, state: &AppState, err: ApiError) -> Response {
+    tracing::debug!(code = ?err.code, "provider sign-in stopped by an error inside the server");
     metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "failed").increment(1);
     to_login(extensions, state, Flash::ProviderFailed)
 }
@@ -115,7 +127,7 @@ pub async fn start(
         session.set_expiry(Some(session::short_expiry(pending.started_at + PENDING_SECS)));
     }
     if let Err(err) = session.insert(PENDING_KEY, &pending).await {
-        return failed(extensions, &state, &err.to_string());
+        return broken(extensions, &state, super::internal::session_store(err));
     }
     Redirect::to(&url).into_response()
 }
@@ -134,7 +146,10 @@ pub async fn callback(
         return error_page(ApiError::no_such_provider());
     }
     // Used once: taken out whatever happens next.
-    let pending: Option<Pending> = session::take(&session, PENDING_KEY).await.ok().flatten();
+    let pending: Option<Pending> = match session::take(&session, PENDING_KEY).await {
+        Ok(pending) => pending,
+        Err(err) => return broken(extensions, &state, err),
+    };
     let Some(pending) = pending else {
         return failed(extensions, &state, "no flow started in this browser");
     };
@@ -150,7 +165,7 @@ pub async fn callback(
     match state.throttle.once_in(&spent, 1, PENDING_SECS, now()).await {
         Ok(Ok(_)) => {}
         Ok(Err(_)) => return failed(extensions, &state, "state used already"),
-        Err(err) => return failed(extensions, &state, &err.to_string()),
+        Err(err) => return broken(extensions, &state, err),
     }
     if let Some(error) = &query.error {
         // The provider's own word, e.g. access_denied.
@@ -174,7 +189,7 @@ pub async fn callback(
     }
     let outcome = match state.accounts.sign_in_by_identity(name, &identity, Language::current(), &client).await {
         Ok(outcome) => outcome,
-        Err(err) => return failed(extensions, &state, &err.to_string()),
+        Err(err) => return broken(extensions, &state, err),
     };
     let user_id = match outcome {
         ProviderSignIn::Known(id) | ProviderSignIn::Linked(id) | ProviderSignIn::Created(id) => id,
@@ -190,7 +205,7 @@ pub async fn callback(
             metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "locked").increment(1);
             to_login(extensions, &state, Flash::AccountLocked)
         }
-        Err(err) => failed(extensions, &state, &err.to_string()),
+        Err(err) => broken(extensions, &state, err),
     }
 }
 
@@ -234,19 +249,26 @@ async fn link(
     identity: &super::oidc::Identity,
     client: &session::Client,
 ) -> Response {
-    // Still the same account in this browser?
-    let same = session::request_auth(session).await.ok().flatten().is_some_and(|auth| auth.user_id == user_id);
-    if !same {
+    // Still the same account in this browser, and still recently
+    // authenticated: the link is made here, so the start's check is made
+    // again (the flow may take up to ten minutes).
+    let auth = match session::request_auth(session).await {
+        Ok(auth) => auth.filter(|auth| auth.user_id == user_id),
+        Err(err) => return broken(extensions, state, err),
+    };
+    let Some(auth) = auth else {
         return failed(extensions, state, "the session that asked to link is gone");
+    };
+    if !state.lifetimes.is_recent(&auth, now()) {
+        flash::leave_on(extensions, Flash::ReauthRequired, state.secure_cookies);
+        return Redirect::to("/reauthenticate?next=%2Fsecurity").into_response();
     }
     let label = state.oidc.config(provider).map(|p| p.label.clone()).unwrap_or_default();
+    // An error's cause was logged where it became an ApiError.
     let flash = match state.accounts.link_identity(user_id, provider, &label, identity, client).await {
         Ok(true) => Flash::ProviderLinked,
         Ok(false) => Flash::ProviderTaken,
-        Err(err) => {
-            tracing::warn!(error = %err, "linking a provider failed");
-            Flash::ProviderFailed
-        }
+        Err(_) => Flash::ProviderFailed,
     };
     flash::leave_on(extensions, flash, state.secure_cookies);
     Redirect::to("/security").into_response()
@@ -262,18 +284,24 @@ async fn reauthenticate(
     identity: &super::oidc::Identity,
     next: Option<String>,
 ) -> Response {
-    let auth = session::request_auth(session).await.ok().flatten().filter(|auth| auth.user_id == user_id);
+    let auth = match session::request_auth(session).await {
+        Ok(auth) => auth.filter(|auth| auth.user_id == user_id),
+        Err(err) => return broken(extensions, state, err),
+    };
     let Some(auth) = auth else {
         return failed(extensions, state, "the session that asked to re-authenticate is gone");
     };
-    let owner = state.accounts.identity_owner(identity).await.ok().flatten();
+    let owner = match state.accounts.identity_owner(identity).await {
+        Ok(owner) => owner,
+        Err(err) => return broken(extensions, state, err),
+    };
     let fresh = identity.auth_time.is_some_and(|at| (now() - at).abs() <= FRESH_LOGIN_SECS);
     if owner != Some(user_id) || !fresh {
         flash::leave_on(extensions, Flash::ProviderFailed, state.secure_cookies);
         return Redirect::to("/reauthenticate").into_response();
     }
     if let Err(err) = session::reauthenticated(session, auth).await {
-        return failed(extensions, state, &err.to_string());
+        return broken(extensions, state, err);
     }
     flash::leave_on(extensions, Flash::Reauthenticated, state.secure_cookies);
     Redirect::to(NextPath::or_profile(next.as_deref()).as_str()).into_response()

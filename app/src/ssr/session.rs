@@ -30,10 +30,9 @@ pub struct SignedIn {
     pub user_agent: String,
     pub ip: String,
     /// The account's language when it signed in (or chose one here): the
-    /// pages' language in a browser with no `lang` cookie. `None` in a
-    /// session from before languages.
-    #[serde(default)]
-    pub language: Option<Language>,
+    /// pages' language in a browser with no `lang` cookie should the
+    /// account's own row be out of reach.
+    pub language: Language,
 }
 
 /// How long sessions live, from `SESSION_IDLE_TIMEOUT_SECS` and
@@ -171,7 +170,7 @@ pub async fn log_in(
         authenticated_at: now,
         user_agent: client.user_agent.chars().take(512).collect(),
         ip: client.ip,
-        language: Some(language),
+        language,
     };
     session.set_expiry(lifetimes.cookie_expiry(&auth));
     session.insert(AUTH, auth).await.map_err(store_error)
@@ -256,7 +255,7 @@ pub async fn set_email(session: &Session, mut auth: SignedIn, email: &str) -> Re
 /// Puts the account's new language in this session, for the pages of a
 /// browser with no `lang` cookie.
 pub async fn set_language(session: &Session, mut auth: SignedIn, language: Language) -> Result<(), ApiError> {
-    auth.language = Some(language);
+    auth.language = language;
     session.insert(AUTH, auth).await.map_err(store_error)
 }
 
@@ -326,7 +325,7 @@ mod tests {
             authenticated_at: 1_000,
             user_agent: String::new(),
             ip: String::new(),
-            language: None,
+            language: Language::default(),
         }
     }
 

@@ -90,8 +90,10 @@ impl fmt::Debug for Sessions {
     }
 }
 
+/// tower-sessions' error holds only text: the whole chain of causes goes
+/// into it.
 fn backend_error(err: BackendError) -> session_store::Error {
-    session_store::Error::Backend(err.to_string())
+    session_store::Error::Backend(super::internal::chain(err.as_ref()))
 }
 
 impl Sessions {

@@ -6,14 +6,16 @@
 
 use crate::{
     admin::{administrator, user_id},
-    helpers::{services, session_cookie, Backend, TestApp, PASSWORD},
+    helpers::{
+        services::{require, Service},
+        session_cookie, Backend, TestApp, PASSWORD,
+    },
 };
 use reqwest::StatusCode;
 
 #[tokio::test]
 async fn a_lock_on_one_instance_ends_the_session_on_the_other_at_once() {
-    services::ensure(services::Service::Postgres, "two instances on Postgres + Redis");
-    services::ensure(services::Service::Redis, "two instances on Postgres + Redis");
+    require!(Service::Postgres, Service::Redis);
     let a = TestApp::spawn_on(Backend::PostgresRedis, |_| {}).await;
     let b = a.another_instance().await;
     let (_, admin, _) = administrator(&a).await;
@@ -84,7 +86,7 @@ async fn logins_racing_a_lock_on_sqlite() {
 
 #[tokio::test]
 async fn logins_racing_a_lock_on_postgres_with_two_instances() {
-    services::ensure(services::Service::Postgres, "the lock race on Postgres");
+    require!(Service::Postgres);
     logins_racing_a_lock_leave_no_session(Backend::Postgres).await;
 }
 

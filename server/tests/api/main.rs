@@ -5,27 +5,31 @@
 //! by default). Tests that need Postgres, Redis or nginx skip, saying so,
 //! when it is not there, unless `GATEHOUSE_REQUIRE_SERVICES=1` (set by
 //! `scripts/test.sh`), which makes a missing service a failure.
+//!
+//! A module marked `// own backends` picks its own backends, or needs
+//! none: `scripts/test.sh` reads the marks and runs those modules once,
+//! not once per backend.
 
 mod helpers;
 
 mod abuse;
 mod admin;
-mod admin_races;
+mod admin_races; // own backends
 mod auth_flow;
-mod backends;
-mod faults;
+mod backends; // own backends
+mod faults; // own backends
 mod fuzz;
 mod language_mail;
 mod languages;
 mod mail;
-mod mail_crash;
+mod mail_crash; // own backends
 mod metrics;
 mod oidc;
-mod oidc_races;
+mod oidc_races; // own backends
 mod operations;
-mod proxy;
-mod scale_out;
+mod proxy; // own backends
+mod scale_out; // own backends
 mod security;
 mod sessions;
-mod slow_clients;
+mod slow_clients; // own backends
 mod two_factor;

@@ -850,6 +850,48 @@ async fn linking_from_security_links_the_signed_in_account() {
     assert_eq!(w.app.user_count().await, 2);
 }
 
+/// Linking and unlinking are sensitive changes: outside the recent-
+/// authentication window the start sends the browser to re-authenticate,
+/// a flow that outlived the window at the provider links nothing at its
+/// callback, and `identity_unlink` is 403 `reauth_required`.
+#[tokio::test]
+async fn linking_and_unlinking_need_a_recent_authentication() {
+    require!(Service::OidcProvider);
+    let id = unique_id("recent");
+    let w = world_with(&[Account::new(&id, &unique_email(), Some(true))], |c| c.lifetimes.reauth_window = 2).await;
+    let b = Browser::new(&w.app);
+    sign_up_in(&b, &unique_email()).await;
+    let link = [("link", "1"), ("next", "/security")];
+    let to_reauth = "/reauthenticate?next=%2Fsecurity";
+
+    // Started in time, finished after the window: nothing linked.
+    let res = b.form_post(&format!("/auth/{NAME}/start"), &link, "/security").await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let auth = res.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let callback = w.op.sign_in(&b.op, &auth, &id).await;
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let res = b.get(&callback).await;
+    assert_eq!(b.landing(&res), to_reauth);
+    assert_eq!(identities(&b).await.1, serde_json::json!([]));
+
+    // Started outside the window: to `/reauthenticate`, not the provider.
+    let res = b.form_post(&format!("/auth/{NAME}/start"), &link, "/security").await;
+    assert_eq!(b.landing(&res), to_reauth);
+
+    // Re-authenticated, it links.
+    assert_eq!(b.api_post("/api/reauthenticate", &[("password", PASSWORD)]).await.status(), StatusCode::OK);
+    let res = link_from_security(&w, &b, &id).await;
+    assert_eq!(b.landing(&res), "/security");
+    assert_eq!(identities(&b).await.1.as_array().unwrap().len(), 1);
+
+    // Unlinking outside the window: refused, nothing changed.
+    tokio::time::sleep(Duration::from_millis(2_500)).await;
+    let res = b.api_post("/api/identity_unlink", &[("provider", NAME)]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    assert_eq!(res.json::<Value>().await.unwrap()["code"], "reauth_required");
+    assert_eq!(identities(&b).await.1.as_array().unwrap().len(), 1);
+}
+
 #[tokio::test]
 async fn identities_are_listed_and_unlinked_but_never_the_last_way_in() {
     require!(Service::OidcProvider);

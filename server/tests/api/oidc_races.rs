@@ -74,14 +74,19 @@ fn on(app: &TestApp, url: &str) -> String {
 
 /// What one answer was: its status, where it redirects (path and query),
 /// and the session cookie it sets.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 struct Answer {
     status: StatusCode,
     landing: Option<String>,
     session: Option<String>,
     /// Shown when an assertion fails.
-    #[allow(dead_code)]
     body: String,
+}
+
+impl std::fmt::Debug for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} -> {:?} (session: {}) {:?}", self.status, self.landing, self.session.is_some(), self.body)
+    }
 }
 
 async fn answer(res: Response) -> Answer {
