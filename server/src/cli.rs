@@ -85,122 +85,123 @@ pub async fn run(command: Command, config: Config) -> ExitCode {
 
 async fn execute(command: Command, config: Config) -> anyhow::Result<String> {
     match &command {
-        Command::GrantAdmin(email) | Command::RevokeAdmin(email) => {
-            return set_admin(&config, email, matches!(command, Command::GrantAdmin(_))).await;
-        }
-        Command::ListAdmins => return list_admins(&config).await,
-        _ => {}
+        Command::GrantAdmin(email) => set_admin(&config, email, true).await,
+        Command::RevokeAdmin(email) => set_admin(&config, email, false).await,
+        Command::ListAdmins => list_admins(&config).await,
+        Command::ListSessions(email) => list_sessions(&Account::find(&config, email).await?).await,
+        Command::EndSessions(email) => end_sessions(&Account::find(&config, email).await?).await,
+        Command::Audit(email) => audit(&Account::find(&config, email).await?).await,
+        Command::ResetSecondFactor(email) => reset_second_factor(&config, &Account::find(&config, email).await?).await,
+        Command::Serve => anyhow::bail!("nothing to do"),
     }
-    let (Command::ListSessions(email)
-    | Command::EndSessions(email)
-    | Command::Audit(email)
-    | Command::ResetSecondFactor(email)) = &command
-    else {
-        anyhow::bail!("nothing to do");
-    };
-    let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let stores = Stores::open(&config).await?;
-    let user = Users::new(stores.db.clone())
-        .by_email(&email)
+}
+
+/// An `ApiError` from the app, as the operator reads it.
+fn said(err: app::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{}", err.message)
+}
+
+/// The account a command names, on the stores the instances share.
+struct Account {
+    stores: Stores,
+    user: app::ssr::users::UserRow,
+}
+
+impl Account {
+    async fn find(config: &Config, email: &str) -> anyhow::Result<Self> {
+        let email = Email::parse(email).map_err(|e| anyhow::anyhow!("{e}"))?;
+        let stores = Stores::open(config).await?;
+        let user = Users::new(stores.db.clone())
+            .by_email(&email)
+            .await
+            .map_err(said)?
+            .ok_or_else(|| anyhow::anyhow!("no account has the email {}", email.as_str()))?;
+        Ok(Self { stores, user })
+    }
+}
+
+/// `server sessions list EMAIL`.
+async fn list_sessions(Account { stores, user }: &Account) -> anyhow::Result<String> {
+    let sessions = stores
+        .sessions
+        .for_user(user.id, session::now())
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?
-        .ok_or_else(|| anyhow::anyhow!("no account has the email {}", email.as_str()))?;
-    let mut out = String::new();
-    match command {
-        Command::ListSessions(_) => {
-            let sessions = stores
-                .sessions
-                .for_user(user.id, session::now())
-                .await
-                .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
-            writeln!(out, "{} live session(s) for {}", sessions.len(), user.email)?;
-            for (hash, data) in sessions {
-                let Some(auth) = session::from_data(&data) else {
-                    continue;
-                };
-                writeln!(
-                    out,
-                    "{}  created {}  last seen {}  {}  {}",
-                    store::handle(&hash),
-                    unix_to_utc(auth.created_at),
-                    unix_to_utc(auth.last_seen_at),
-                    if auth.ip.is_empty() { "-" } else { &auth.ip },
-                    describe_user_agent(&auth.user_agent, Language::ENGLISH),
-                )?;
-            }
-        }
-        Command::EndSessions(_) => {
-            let ended = stores
-                .sessions
-                .remove_for_user(user.id, None)
-                .await
-                .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
-            writeln!(out, "ended {ended} session(s) for {}", user.email)?;
-        }
-        Command::Audit(_) => {
-            let events = app::ssr::security_log::SecurityLog::new(stores.db.clone())
-                .for_user(user.id, 1_000)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-            writeln!(out, "{} security event(s) for {}, newest first", events.len(), user.email)?;
-            for event in events {
-                writeln!(
-                    out,
-                    "{}  {:<24}  {}  {}",
-                    unix_to_utc(event.at),
-                    event.kind,
-                    if event.ip.is_empty() { "-" } else { &event.ip },
-                    describe_user_agent(&event.user_agent, Language::ENGLISH),
-                )?;
-            }
-        }
-        Command::ResetSecondFactor(_) => {
-            let secret = config.resolve_secret()?;
-            let factors = app::ssr::two_factor::TwoFactor::new(stores.db.clone(), secret.as_bytes());
-            // Recorded in the account's security log as the operator's doing.
-            let operator = session::Client {
-                user_agent: "server second-factor reset (operator)".to_owned(),
-                ip: String::new(),
-            };
-            let was_on = factors
-                .disable(user.id, &operator)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-            if was_on {
-                // The account hears of it: a running server sends the
-                // mail from the outbox.
-                let mail = std::sync::Arc::new(app::ssr::mail::Mail {
-                    base_url: config.app_base_url.clone().unwrap_or_else(|| {
-                        format!("http://localhost:{}", config.leptos.site_addr.port())
-                    }),
-                    sealer: std::sync::Arc::new(app::ssr::mail::seal::Sealer::new(secret.as_bytes())),
-                    dev_mailbox: false,
-                    reset_ttl_secs: config.reset_ttl_secs,
-                    confirm_ttl_secs: config.confirm_ttl_secs,
-                    queued: std::sync::Arc::new(tokio::sync::Notify::new()),
-                });
-                app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs)
-                    .notify(&user, &app::ssr::mail::templates::Notice::TotpDisabled)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{}", e.message))?;
-                writeln!(
-                    out,
-                    "two-step verification is off for {}: the password alone logs in, and its \
-                     recovery codes are deleted; it can be turned on again on /security",
-                    user.email
-                )?;
-            } else {
-                writeln!(out, "two-step verification was not on for {}; nothing changed", user.email)?;
-            }
-        }
-        Command::Serve | Command::GrantAdmin(_) | Command::RevokeAdmin(_) | Command::ListAdmins => {}
+        .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
+    let mut out = format!("{} live session(s) for {}\n", sessions.len(), user.email);
+    for (hash, data) in sessions {
+        let Some(auth) = session::from_data(&data) else {
+            continue;
+        };
+        writeln!(
+            out,
+            "{}  created {}  last seen {}  {}  {}",
+            store::handle(&hash),
+            unix_to_utc(auth.created_at),
+            unix_to_utc(auth.last_seen_at),
+            if auth.ip.is_empty() { "-" } else { &auth.ip },
+            describe_user_agent(&auth.user_agent, Language::ENGLISH),
+        )?;
     }
     Ok(out)
 }
 
-/// The administrators' store, on the database the servers share.
-async fn admin_store(config: &Config) -> anyhow::Result<app::ssr::admin::Admin> {
-    let stores = Stores::open(config).await?;
+/// `server sessions end EMAIL`.
+async fn end_sessions(Account { stores, user }: &Account) -> anyhow::Result<String> {
+    let ended = stores
+        .sessions
+        .remove_for_user(user.id, None)
+        .await
+        .map_err(|e| anyhow::anyhow!("session store: {e}"))?;
+    Ok(format!("ended {ended} session(s) for {}\n", user.email))
+}
+
+/// `server audit EMAIL`.
+async fn audit(Account { stores, user }: &Account) -> anyhow::Result<String> {
+    let events = app::ssr::security_log::SecurityLog::new(stores.db.clone())
+        .for_user(user.id, 1_000)
+        .await
+        .map_err(said)?;
+    let mut out = format!("{} security event(s) for {}, newest first\n", events.len(), user.email);
+    for event in events {
+        writeln!(
+            out,
+            "{}  {:<24}  {}  {}",
+            unix_to_utc(event.at),
+            event.kind,
+            if event.ip.is_empty() { "-" } else { &event.ip },
+            describe_user_agent(&event.user_agent, Language::ENGLISH),
+        )?;
+    }
+    Ok(out)
+}
+
+/// `server second-factor reset EMAIL`: recorded in the account's security
+/// log as the operator's doing, and the account is told.
+async fn reset_second_factor(config: &Config, Account { stores, user }: &Account) -> anyhow::Result<String> {
+    let secret = config.resolve_secret()?;
+    let factors = app::ssr::two_factor::TwoFactor::new(stores.db.clone(), secret.as_bytes());
+    let operator = session::Client {
+        user_agent: "server second-factor reset (operator)".to_owned(),
+        ip: String::new(),
+    };
+    if !factors.disable(user.id, &operator).await.map_err(said)? {
+        return Ok(format!("two-step verification was not on for {}; nothing changed\n", user.email));
+    }
+    // A running server sends the notice from the outbox.
+    operator_accounts(config, stores)?
+        .notify(user, &app::ssr::mail::templates::Notice::TotpDisabled)
+        .await
+        .map_err(said)?;
+    Ok(format!(
+        "two-step verification is off for {}: the password alone logs in, and its \
+         recovery codes are deleted; it can be turned on again on /security\n",
+        user.email
+    ))
+}
+
+/// The accounts as an operator command changes them: mail is queued in the
+/// outbox (sealed with the servers' secret) for a running server to send.
+fn operator_accounts(config: &Config, stores: &Stores) -> anyhow::Result<app::ssr::accounts::Accounts> {
     let secret = config.resolve_secret()?;
     let mail = std::sync::Arc::new(app::ssr::mail::Mail {
         base_url: config
@@ -213,7 +214,13 @@ async fn admin_store(config: &Config) -> anyhow::Result<app::ssr::admin::Admin> 
         confirm_ttl_secs: config.confirm_ttl_secs,
         queued: std::sync::Arc::new(tokio::sync::Notify::new()),
     });
-    let accounts = app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs);
+    Ok(app::ssr::accounts::Accounts::new(stores.db.clone(), mail, config.login_limits.window_secs))
+}
+
+/// The administrators' store, on the database the servers share.
+async fn admin_store(config: &Config) -> anyhow::Result<app::ssr::admin::Admin> {
+    let stores = Stores::open(config).await?;
+    let accounts = operator_accounts(config, &stores)?;
     Ok(app::ssr::admin::Admin::new(stores.db.clone(), accounts))
 }
 
@@ -225,7 +232,7 @@ async fn set_admin(config: &Config, email: &str, admin: bool) -> anyhow::Result<
     let changed = store
         .set_admin(&email, admin)
         .await
-        .map_err(|e| anyhow::anyhow!("{}", e.message))?
+        .map_err(said)?
         .ok_or_else(|| anyhow::anyhow!("no account has the email {}", email.as_str()))?;
     Ok(match (admin, changed) {
         (true, true) => format!("{} is now an administrator: /admin, after re-authenticating\n", email.as_str()),
@@ -236,7 +243,7 @@ async fn set_admin(config: &Config, email: &str, admin: bool) -> anyhow::Result<
 }
 
 async fn list_admins(config: &Config) -> anyhow::Result<String> {
-    let admins = admin_store(config).await?.admins().await.map_err(|e| anyhow::anyhow!("{}", e.message))?;
+    let admins = admin_store(config).await?.admins().await.map_err(said)?;
     let mut out = format!("{} administrator(s)\n", admins.len());
     for email in admins {
         writeln!(out, "{email}")?;
