@@ -71,7 +71,7 @@ fn map_of_concerns(readme: &str) -> &str {
 /// but the `mod.rs` that lists them.
 fn modules(root: &Path) -> Vec<String> {
     let mut found = Vec::new();
-    for dir in ["app/src/api", "app/src/domain", "app/src/pages", "app/src/ssr", "app/src/ssr/mail", "server/src"] {
+    for dir in ["app/src/api", "app/src/domain", "app/src/pages", "app/src/ssr", "app/src/ssr/mail", "server/src", "server/src/http"] {
         for entry in std::fs::read_dir(root.join(dir)).unwrap_or_else(|e| panic!("{dir}: {e}")) {
             let name = entry.unwrap().file_name().to_string_lossy().into_owned();
             if let Some(stem) = name.strip_suffix(".rs").filter(|s| *s != "mod") {

@@ -1,5 +1,5 @@
 //! The language of the request being answered, chosen once by the
-//! server's language layer (`server/src/http.rs::language`) and read by
+//! server's language layer (`server/src/http/language.rs`) and read by
 //! whatever writes words for it (an error's message, a mail) through
 //! [`Language::current`].
 
