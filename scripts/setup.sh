@@ -79,7 +79,7 @@ fi
 
 # --- cargo-leptos and wasm-bindgen -----------------------------------------
 if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (20-30 minutes on two cores, once per machine)"
+  say "installing cargo-leptos $CARGO_LEPTOS_VERSION (5 to 15 minutes on two cores, once per machine)"
   # A lighter release profile for the tool itself roughly halves the time.
   CARGO_TARGET_DIR="$STATE_DIR/tool-target" \
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 CARGO_PROFILE_RELEASE_OPT_LEVEL=1 \

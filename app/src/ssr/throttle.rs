@@ -111,9 +111,8 @@ pub async fn reserve_in(tx: &mut Tx, key: &str, max: i64, window_secs: i64, now:
     Ok(Err(ends.map_or(1, |ends| (ends - now).max(1))))
 }
 
-/// Gives back, inside `tx`, a slot [`reserve_in`] took there in the
-/// window that started at `start`: two counters taken together or not at
-/// all.
+/// Gives back, inside `tx`, a slot [`reserve_in`] took in the window that
+/// started at `start` (a later window is left alone).
 pub async fn give_back_in(tx: &mut Tx, key: &str, start: i64) -> Result<(), ApiError> {
     on_tx!(tx, conn => {
         sqlx::query("UPDATE counters SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0")
@@ -124,21 +123,6 @@ pub async fn give_back_in(tx: &mut Tx, key: &str, start: i64) -> Result<(), ApiE
             .map(|_| ())
     })
     .map_err(db_error)
-}
-
-/// Gives back a slot [`reserve_in`] took in the window that started at
-/// `start` (a later window is left alone).
-async fn give_back(db: &Db, key: &str, start: i64) -> Result<(), ApiError> {
-    on_pool!(db, pool => {
-        sqlx::query("UPDATE counters SET count = count - 1 WHERE key = $1 AND window_start = $2 AND count > 0")
-            .bind(key)
-            .bind(start)
-            .execute(pool)
-            .await
-            .map(|r| r.rows_affected())
-    })
-    .map_err(db_error)?;
-    Ok(())
 }
 
 #[derive(Clone)]
@@ -179,10 +163,13 @@ pub struct Attempt {
 }
 
 impl Attempt {
-    /// The answer was right: both slots go back.
+    /// The answer was right: both slots go back (a later window is left
+    /// alone).
     pub async fn passed(self) -> Result<(), ApiError> {
-        give_back(&self.db, &self.keys.account, self.account_window).await?;
-        give_back(&self.db, &self.keys.ip, self.ip_window).await
+        let mut tx = self.db.begin().await.map_err(db_error)?;
+        give_back_in(&mut tx, &self.keys.account, self.account_window).await?;
+        give_back_in(&mut tx, &self.keys.ip, self.ip_window).await?;
+        tx.commit().await.map_err(db_error)
     }
 }
 

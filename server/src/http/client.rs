@@ -95,15 +95,8 @@ pub async fn client_address(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use axum::http::{HeaderMap, HeaderValue};
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
+    use crate::http::test_headers as headers;
+    use axum::http::HeaderMap;
 
     fn ip(text: &str) -> std::net::IpAddr {
         text.parse().unwrap()

@@ -85,15 +85,8 @@ fn authority(url: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use axum::http::{HeaderMap, HeaderValue};
-
-    fn headers(pairs: &[(&'static str, &str)]) -> HeaderMap {
-        let mut map = HeaderMap::new();
-        for (name, value) in pairs {
-            map.insert(*name, HeaderValue::from_str(value).unwrap());
-        }
-        map
-    }
+    use crate::http::test_headers as headers;
+    use axum::http::HeaderMap;
 
     fn is_cross_site(headers: &HeaderMap) -> bool {
         super::is_cross_site(headers, Some("public.test"))

@@ -26,3 +26,13 @@ pub use client::{client_address, TrustedProxies};
 pub use csrf::{csrf, TrustedOrigin};
 pub use headers::{compress_pages, content_security_policy, referrer_policy, Csp, CspNonce};
 pub use language::{browser_language, language};
+
+/// A header map from name and value pairs, for the layers' unit tests.
+#[cfg(test)]
+fn test_headers(pairs: &[(&'static str, &str)]) -> axum::http::HeaderMap {
+    let mut map = axum::http::HeaderMap::new();
+    for (name, value) in pairs {
+        map.insert(*name, axum::http::HeaderValue::from_str(value).unwrap());
+    }
+    map
+}
