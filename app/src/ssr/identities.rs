@@ -28,6 +28,10 @@ pub enum ProviderSignIn {
     Linked(i64),
     /// A new account for the address: sign it in.
     Created(i64),
+    /// The account with the confirmed address the provider verified is
+    /// locked: refused as such, and nothing linked to it (a locked
+    /// account takes no new way in).
+    Locked(i64),
     /// Nothing linked: an account has the address, but it has not
     /// confirmed it or the provider has not verified it (or the provider
     /// gave no address).
@@ -71,8 +75,8 @@ impl Accounts {
             let Some(email) = identity.email.as_deref().and_then(|e| Email::parse(e).ok()) else {
                 return Ok(Ok(ProviderSignIn::Refused));
             };
-            let account: Option<(i64, Option<i64>)> = on_tx!(&mut tx, conn => {
-                sqlx::query_as("SELECT id, email_confirmed_at FROM users WHERE email = $1")
+            let account: Option<(i64, Option<i64>, Option<i64>)> = on_tx!(&mut tx, conn => {
+                sqlx::query_as("SELECT id, email_confirmed_at, locked_at FROM users WHERE email = $1")
                     .bind(email.as_str())
                     .fetch_optional(conn)
                     .await
@@ -80,7 +84,10 @@ impl Accounts {
             .map_err(db_error)?;
             let now = now();
             let outcome = match account {
-                Some((user_id, Some(_))) if identity.email_verified => {
+                Some((user_id, Some(_), Some(_))) if identity.email_verified => {
+                    return Ok(Ok(ProviderSignIn::Locked(user_id)));
+                }
+                Some((user_id, Some(_), None)) if identity.email_verified => {
                     if !insert_identity(&mut tx, user_id, provider, identity, now).await? {
                         return Ok(Err(Retry));
                     }

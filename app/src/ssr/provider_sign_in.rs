@@ -197,6 +197,10 @@ pub async fn callback(
             metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "not_linked").increment(1);
             return to_login(extensions, &state, Flash::ProviderNotLinked);
         }
+        ProviderSignIn::Locked(_) => {
+            metrics::counter!("gatehouse_provider_sign_in_total", "outcome" => "locked").increment(1);
+            return to_login(extensions, &state, Flash::AccountLocked);
+        }
     };
     let label = state.oidc.config(name).map(|p| p.label.clone()).unwrap_or_default();
     match sign_in(&state, &session, user_id, &outcome, &label, pending.next, &client).await {

@@ -1091,3 +1091,25 @@ async fn a_locked_account_is_refused_by_its_provider_too() {
     let said = assert_refused(&second, res).await;
     assert!(said.contains("locked"), "{said}");
 }
+
+/// A locked account takes no new way in: a provider identity with its
+/// confirmed address, verified, is refused as locked, and nothing is
+/// linked, logged or mailed as linked.
+#[tokio::test]
+async fn a_locked_account_gets_no_provider_linked_by_its_address() {
+    require!(Service::OidcProvider);
+    let email = unique_email();
+    let id = unique_id("locked-link");
+    let w = world(&[Account::new(&id, &email, Some(true))]).await;
+    confirmed_account(&w, &email).await;
+    let (_, admin, _) = crate::admin::administrator(&w.app).await;
+    let user = crate::admin::user_id(&w.app, &email).await.to_string();
+    let res = w.app.post("/api/admin/lock", &[("id", &user), ("reason", "provider test")], Some(&admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let b = Browser::new(&w.app);
+    let (_, res) = flow(&w, &b, &id, &[]).await;
+    let said = assert_refused(&b, res).await;
+    assert!(said.contains("locked"), "{said}");
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM identities").await, 0);
+    assert_eq!(w.app.scalar("SELECT COUNT(*) FROM security_events WHERE kind = 'identity_linked'").await, 0);
+}
