@@ -436,12 +436,18 @@ fn clear_marks() {
 }
 
 /// Calls `f` once, the first time the page's field marked for passkey
-/// autofill (`autocomplete="username webauthn"`) gets focus; nothing when
-/// the page has none.
+/// autofill (`autocomplete="username webauthn"`) gets focus, or at once
+/// when it has focus already; nothing when the page has none.
 pub fn on_first_focus_of_webauthn_field(f: impl FnOnce() + 'static) {
     let Some(field) = document().query_selector("input[autocomplete~=webauthn]").ok().flatten() else {
         return;
     };
+    // A lazy island may wake after the person has already clicked into
+    // the field: then its first focus has been, and this is it.
+    if document().active_element().is_some_and(|active| active == field) {
+        f();
+        return;
+    }
     let options = web_sys::AddEventListenerOptions::new();
     options.set_once(true);
     let callback = Closure::once_into_js(f);

@@ -98,8 +98,17 @@ test("the email field's autofill signs in with a passkey, to ?next=", async ({ p
   await expect(page.getByTestId("profile-email")).toHaveText(email);
   expect(await page.evaluate(() => JSON.parse(sessionStorage.getItem("mediations") ?? "[]"))).toContain("conditional");
   await page.getByRole("button", { name: "Log out" }).first().click();
+  // The passkey island is lazy: here the field has focus before its module
+  // has arrived, and the island catches up when it wakes.
+  let focused!: () => void;
+  const hasFocus = new Promise<void>((resolve) => (focused = resolve));
+  await page.route(/\/pkg\/split_passkey_login_loader_\d+\.wasm$/, async (route) => {
+    await hasFocus;
+    await route.continue();
+  });
   await visit(page, "/login?next=%2Fsessions", testInfo);
   await page.getByLabel("Email").focus();
+  focused();
   await expect(page).toHaveURL(/\/sessions$/);
 });
 
