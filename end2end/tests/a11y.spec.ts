@@ -24,6 +24,15 @@ async function pageFor(browser: Browser, testInfo: TestInfo, colorScheme: "light
 
 /** axe's violations on the page as it is now, as readable lines. */
 async function violations(page: Page): Promise<string[]> {
+  // Judged as a person sees the page: its stylesheet applied and its fonts
+  // in. A page just loaded by a form post (JavaScript off) may still be
+  // unstyled when the element a test waited for is there, and axe then
+  // measures touch targets on bare HTML (one run's "target-size" on the
+  // brand link beside the log-out button).
+  await page.waitForLoadState("load");
+  await page.evaluate(async () => {
+    await document.fonts.ready;
+  });
   const results = await new AxeBuilder({ page })
     .withTags(["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"])
     .analyze();
