@@ -86,6 +86,11 @@ async fn futures_join_all<F: std::future::Future>(futures: impl Iterator<Item = 
     out.into_iter().map(Option::unwrap).collect()
 }
 
+/// The `i`-th of many codes that are not `right` (six digits each).
+fn wrong_code(right: &str, i: usize) -> String {
+    format!("{:06}", (right.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000)
+}
+
 fn count(statuses: &[u16], status: u16) -> usize {
     statuses.iter().filter(|s| **s == status).count()
 }
@@ -121,7 +126,7 @@ async fn forty_wrong_second_step_codes_at_once_check_at_most_the_limit() {
     let right = app_code(&secret);
     let statuses = burst([&app, &other], 40, |a, i| {
         let pending = pending.clone();
-        let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000);
+        let wrong = wrong_code(&right, i);
         async move { a.post("/api/verify_second_factor", &[("code", &wrong)], Some(&pending)).await }
     })
     .await;
@@ -300,6 +305,52 @@ async fn at_most_three_confirmation_mails_per_account_and_per_address() {
         assert_eq!(res.status(), StatusCode::OK);
     }
     assert_eq!(to_account(target).await, 3);
+}
+
+/// The caps hold under concurrency too: changes of email from one account
+/// to many addresses, and from many accounts to one address, sent at the
+/// same moment to two instances, still queue at most three links each.
+#[tokio::test]
+async fn the_confirmation_caps_hold_when_requests_arrive_at_once() {
+    let app = TestApp::spawn().await;
+    let other = app.another_instance().await;
+    let confirmations = |to: String| {
+        let app = &app;
+        async move {
+            app.scalar(&format!("SELECT COUNT(*) FROM outbox WHERE recipient = '{to}' AND subject LIKE 'Confirm%'"))
+                .await
+        }
+    };
+    // One account asking for five new addresses at once (five: each
+    // confirms the password, and one account's checks in flight are held
+    // to LOGIN_MAX_FAILURES): its sign-up took one of its three links, so
+    // two go.
+    let (_, cookie) = app.signed_up().await;
+    let addresses: Vec<String> = (0..5).map(|_| unique_email()).collect();
+    let statuses = burst([&app, &other], 5, |a, i| {
+        let (cookie, to) = (cookie.clone(), addresses[i].clone());
+        async move { a.post("/api/change_email", &[("new_email", &to), ("password", PASSWORD)], Some(&cookie)).await }
+    })
+    .await;
+    assert_eq!(count(&statuses, 200), 5, "{statuses:?}");
+    let mut sent = 0;
+    for to in &addresses {
+        sent += confirmations(to.clone()).await;
+    }
+    assert_eq!(sent, 2);
+
+    let target = unique_email();
+    let mut cookies = Vec::new();
+    for _ in 0..8 {
+        cookies.push(app.signed_up().await.1);
+    }
+    let statuses = burst([&app, &other], 8, |a, i| {
+        let (cookie, target) = (cookies[i].clone(), target.clone());
+        async move { a.post("/api/change_email", &[("new_email", &target), ("password", PASSWORD)], Some(&cookie)).await }
+    })
+    .await;
+    assert_eq!(count(&statuses, 200), 8, "{statuses:?}");
+    assert_eq!(confirmations(target).await, 3);
 }
 
 // ---- recent authentication --------------------------------------------------------
@@ -586,7 +637,7 @@ async fn forty_wrong_reset_codes_at_once_check_at_most_the_limit() {
     let right = app_code(&secret);
     let statuses = burst([&app, &other], 40, |a, i| {
         let token = token.clone();
-        let wrong = format!("{:06}", (right.parse::<u32>().unwrap() + 1 + i as u32) % 1_000_000);
+        let wrong = wrong_code(&right, i);
         async move {
             a.post("/api/reset_password", &[("token", token.as_str()), ("new_password", NEW_PASSWORD), ("code", &wrong)], None)
                 .await

@@ -1070,6 +1070,14 @@ async fn a_provider_account_needs_no_password_for_sensitive_changes_but_has_none
     }
 }
 
+/// Locks the account with `email`, as an administrator does.
+async fn lock(w: &World, email: &str) {
+    let (_, admin, _) = crate::admin::administrator(&w.app).await;
+    let user = crate::admin::user_id(&w.app, email).await.to_string();
+    let res = w.app.post("/api/admin/lock", &[("id", &user), ("reason", "provider test")], Some(&admin)).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
 /// A locked account: its provider signs it in no more (back on `/login`,
 /// saying so in words), and its provider session ended with the lock.
 #[tokio::test]
@@ -1081,10 +1089,7 @@ async fn a_locked_account_is_refused_by_its_provider_too() {
     let first = Browser::new(&w.app);
     let (before, res) = flow(&w, &first, &id, &[]).await;
     assert_signed_in(&w, &first, before, res, &email, "/profile").await;
-    let (_, admin, _) = crate::admin::administrator(&w.app).await;
-    let user = crate::admin::user_id(&w.app, &email).await.to_string();
-    let res = w.app.post("/api/admin/lock", &[("id", &user), ("reason", "provider test")], Some(&admin)).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    lock(&w, &email).await;
     assert_eq!(first.me().await.0, StatusCode::UNAUTHORIZED);
     let second = Browser::new(&w.app);
     let (_, res) = flow(&w, &second, &id, &[]).await;
@@ -1102,10 +1107,7 @@ async fn a_locked_account_gets_no_provider_linked_by_its_address() {
     let id = unique_id("locked-link");
     let w = world(&[Account::new(&id, &email, Some(true))]).await;
     confirmed_account(&w, &email).await;
-    let (_, admin, _) = crate::admin::administrator(&w.app).await;
-    let user = crate::admin::user_id(&w.app, &email).await.to_string();
-    let res = w.app.post("/api/admin/lock", &[("id", &user), ("reason", "provider test")], Some(&admin)).await;
-    assert_eq!(res.status(), StatusCode::OK);
+    lock(&w, &email).await;
     let b = Browser::new(&w.app);
     let (_, res) = flow(&w, &b, &id, &[]).await;
     let said = assert_refused(&b, res).await;
